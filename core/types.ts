@@ -1,0 +1,66 @@
+/**
+ * The engine's public vocabulary: what a generation request is and which events a
+ * generation emits. The server and the benchmarks depend on these types only.
+ */
+
+/** Which scheduler walks the sigma schedule. */
+export type SchedulerKind = "euler" | "dpmpp2m";
+
+/** Guidance scale per modality (classifier-free guidance). */
+export interface Guidance {
+  video: number;
+  audio: number;
+}
+
+/** A fully resolved request; defaults come from the pack's manifest. */
+export interface GenerationRequest {
+  prompt: string;
+  negativePrompt: string;
+  width: number;
+  height: number;
+  seconds: number;
+  steps: number;
+  guidance: Guidance;
+  seed: number;
+  scheduler: SchedulerKind;
+  /** Decode a preview every N steps; 0 turns previews off. */
+  previewEvery: number;
+}
+
+/** A change applied from the next step on. */
+export interface SteerRequest {
+  prompt?: string;
+  negativePrompt?: string;
+  guidance?: Partial<Guidance>;
+}
+
+/** Files written for a finished generation (absolute paths). */
+export interface GenerationOutputs {
+  video: string; // MP4, H.264 + AAC
+  audio: string; // WAV
+  thumbnail: string; // JPEG poster
+  spritesheet: string; // JPEG grid of frames
+}
+
+/** Preview of the predicted clean sample after one step. */
+export interface Preview {
+  step: number;
+  sigma: number;
+  /** Encoded frames (JPEG or WebP), one per video frame. */
+  frames: Uint8Array[];
+  format: "jpeg" | "webp";
+  /** Decoded audio of the predicted clean sample: mono float PCM. */
+  audio: Float32Array;
+  sampleRate: number;
+}
+
+/** Everything a generation reports, in order. */
+export type GenerationEvent =
+  | { type: "queued"; position: number }
+  | { type: "started" }
+  | { type: "step"; i: number; n: number; sigma: number }
+  | { type: "preview"; preview: Preview }
+  | { type: "steered"; steer: SteerRequest }
+  | { type: "done"; outputs: GenerationOutputs }
+  | { type: "cancelled" }
+  | { type: "failed"; code: string; message: string };
