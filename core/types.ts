@@ -64,3 +64,26 @@ export type GenerationEvent =
   | { type: "done"; outputs: GenerationOutputs }
   | { type: "cancelled" }
   | { type: "failed"; code: string; message: string };
+
+/** A running generation. Its events can be iterated once; `result` settles at the end. */
+export interface GenerationHandle {
+  readonly id: string;
+  readonly request: GenerationRequest;
+  /** Every event from `queued` to exactly one of `done`, `cancelled` or `failed`. */
+  readonly events: AsyncIterable<GenerationEvent>;
+  /** Applies from the next step; a multistep solver restarts its history. */
+  steer(change: SteerRequest): void;
+  /** The outputs, or a rejection with the failure (cancel rejects with an AbortError). */
+  readonly result: Promise<GenerationOutputs>;
+}
+
+/** The surface the server and benchmarks use. `core/engine.ts` implements it. */
+export interface GenerationEngine {
+  /** Fills defaults from the pack and checks the request; throws an EngineError on bad input. */
+  resolve(partial: Partial<GenerationRequest> & { prompt: string }): GenerationRequest;
+  generate(
+    request: GenerationRequest,
+    options?: { signal?: AbortSignal; id?: string; outDir?: string },
+  ): GenerationHandle;
+  close(): Promise<void>;
+}
