@@ -44,9 +44,8 @@ export function analyzeVideo(clip: Clip): VideoAnalysis {
     }
     colorCount += pixels.length;
   }
-  const channelMedian = (values: number[]) => median(values);
   const background = nearestColor(
-    [0, 1, 2].map((c) => channelMedian(backgrounds.map((b) => b[c]!))) as unknown as Rgb,
+    [0, 1, 2].map((c) => median(backgrounds.map((b) => b[c]!))) as unknown as Rgb,
     BACKGROUNDS,
   );
   const color = colorCount === 0 ? "none" : nearestColor(

@@ -1,0 +1,41 @@
+/** The eval table and its closing summary line (issue 3, "The scorer"). */
+import type { EvalReport, Tally } from "./score.ts";
+import { ATTRIBUTE_NAMES } from "./world.ts";
+
+/**
+ * The table printed by `deno task eval`: per attribute, accuracy on held-out and
+ * on training combinations, then sync and persistence, ending with the summary line.
+ */
+export function formatReport(report: EvalReport): string {
+  const cell = (t: Tally) =>
+    t.total === 0 ? "-" : `${fixed(t.right / t.total)} (${t.right}/${t.total})`;
+  const row = (...cells: string[]) =>
+    cells.map((c, i) => c.padEnd(i === 0 ? 12 : 18)).join("").trimEnd();
+  const bounce = report.clips.filter((c) => c.expected.motion === "bounce").length;
+  const frames = report.clips.reduce((sum, c) => sum + c.frames, 0);
+  const single = report.clips.reduce((sum, c) => sum + c.singleObjectFrames, 0);
+  const lines = [
+    row("attribute", "held-out", "training"),
+    ...ATTRIBUTE_NAMES.map((name) =>
+      row(name, cell(report.heldout[name]), cell(report.training[name]))
+    ),
+    `sync        median |visual hit - click| ${
+      report.syncFrames === null ? "n/a" : `${fixed(report.syncFrames)} frames`
+    } over ${report.syncHits} hits in ${bounce} bounce clips`,
+    `persistence ${fixed(report.persistence)} (${single}/${frames} frames show exactly one object)`,
+  ];
+  if (report.overAllClips) lines.push("no held-out clips: adherence and motion are over all clips");
+  lines.push(summaryLine(report));
+  return lines.join("\n");
+}
+
+/** `eval: adherence=A motion=M sync_frames=S persistence=P clips=N`; S is `nan` without hits. */
+export function summaryLine(report: EvalReport): string {
+  const sync = report.syncFrames === null ? "nan" : fixed(report.syncFrames);
+  return `eval: adherence=${fixed(report.adherence)} motion=${fixed(report.motion)} ` +
+    `sync_frames=${sync} persistence=${fixed(report.persistence)} clips=${report.clips.length}`;
+}
+
+function fixed(value: number): string {
+  return value.toFixed(3);
+}
