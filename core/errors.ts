@@ -82,3 +82,8 @@ export function wrapError(
   const detail = error instanceof Error ? error.message : String(error);
   return make(detail, { cause: error });
 }
+
+/** Quotes a value for an error message: strings in double quotes, the rest as written (NaN stays NaN). */
+export function quote(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}

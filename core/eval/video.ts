@@ -6,6 +6,7 @@ import { frameAt, frameCount } from "./clip.ts";
 import type { Clip } from "./clip.ts";
 import { median } from "./_stats.ts";
 import { histogramMedian, type Region, segmentFrame } from "./segment.ts";
+import { measureShape, type ShapeMeasures } from "./shape.ts";
 import { BACKGROUNDS, COLORS, nearestColor, type Rgb, SIZE_FRACTION } from "./world.ts";
 
 /** What the frames show, before any comparison with the prompt. */
@@ -27,7 +28,8 @@ export function analyzeVideo(clip: Clip): VideoAnalysis {
   const backgrounds: Rgb[] = [];
   const track: (Region | null)[] = [];
   const objectCounts: number[] = [];
-  const colorHistograms = [new Uint32Array(256), new Uint32Array(256), new Uint32Array(256)];
+  const measures: ShapeMeasures[] = [];
+  const histograms = [new Uint32Array(256), new Uint32Array(256), new Uint32Array(256)];
   let colorCount = 0;
   for (let t = 0; t < frameCount(clip); t++) {
     const frame = frameAt(clip, t);
@@ -37,74 +39,76 @@ export function analyzeVideo(clip: Clip): VideoAnalysis {
     const object = regions[0] ?? null;
     track.push(object);
     if (!object) continue;
-    // Interior pixels only: edges of a blurred shape blend into the background.
+    // Interior pixels only: the edges of a blurred shape blend into the background.
     const pixels = interiorPixels(labels, object, width);
+    const sum = [0, 0, 0];
     for (const p of pixels) {
-      for (let c = 0; c < 3; c++) colorHistograms[c]![frame[3 * p + c]!]!++;
+      for (let c = 0; c < 3; c++) {
+        histograms[c]![frame[3 * p + c]!]!++;
+        sum[c]! += frame[3 * p + c]!;
+      }
     }
     colorCount += pixels.length;
+    // Shape and size only where the largest region is surely the one object.
+    if (regions.length !== 1) continue;
+    const color = sum.map((s) => s / pixels.length) as unknown as Rgb;
+    measures.push(measureShape(frame, width, height, object, background, color));
   }
   const background = nearestColor(
     [0, 1, 2].map((c) => median(backgrounds.map((b) => b[c]!))) as unknown as Rgb,
     BACKGROUNDS,
   );
   const color = colorCount === 0 ? "none" : nearestColor(
-    colorHistograms.map((h) => histogramMedian(h, colorCount)) as unknown as Rgb,
+    histograms.map((h) => histogramMedian(h, colorCount)) as unknown as Rgb,
     COLORS,
   );
-  // Shape and size from frames with exactly one object, where the largest region is it.
-  const single = track.filter((r, t): r is Region => r !== null && objectCounts[t] === 1);
-  const objects = single.length > 0 ? single : track.filter((r): r is Region => r !== null);
-  const shape = classifyShape(objects);
+  const shape = classifyShape(measures);
   return {
     background,
     color,
     shape,
-    size: classifySize(objects, shape, clip),
+    size: classifySize(measures, shape, Math.min(width, height)),
     objectCounts,
     track,
   };
 }
 
 /**
- * Circle, square or triangle from two measures that survive soft edges: how much of
- * its bounding box the mask fills (square 1, disc pi/4, triangle 1/2) and where the
- * centroid sits between top and bottom (a triangle with apex up sits at 2/3).
+ * Triangle when the mass leans down (skew) or the shape fills half its box,
+ * otherwise square or disc by boxiness (1 vs 4/pi, split at their geometric mean).
  */
-export function classifyShape(objects: readonly Region[]): string {
-  if (objects.length === 0) return "none";
-  const fill = median(objects.map((r) => r.area / ((r.x1 - r.x0 + 1) * (r.y1 - r.y0 + 1))));
-  const lean = median(objects.map((r) => r.y1 > r.y0 ? (r.cy - r.y0) / (r.y1 - r.y0) : 0.5));
-  if (Math.abs(lean - 0.5) > 0.08 || fill < 0.62) return "triangle";
-  return fill > 0.89 ? "square" : "circle";
+export function classifyShape(measures: readonly ShapeMeasures[]): string {
+  if (measures.length === 0) return "none";
+  const boxiness = median(measures.map((m) => m.boxiness));
+  const skew = median(measures.map((m) => m.skew));
+  if (Math.abs(skew) > 0.25 || boxiness > 1.6) return "triangle";
+  return boxiness < Math.sqrt(4 / Math.PI) ? "square" : "circle";
 }
 
 /** Area of a shape of radius 1: the scale that turns an area back into a radius. */
 const UNIT_AREA: Record<string, number> = { circle: Math.PI, square: 4, triangle: 2 };
 
 /** Small or large from the radius the median area implies, relative to min(W, H). */
-function classifySize(objects: readonly Region[], shape: string, clip: Clip): string {
-  if (objects.length === 0) return "none";
-  const radius = Math.sqrt(median(objects.map((r) => r.area)) / (UNIT_AREA[shape] ?? Math.PI));
+function classifySize(measures: readonly ShapeMeasures[], shape: string, size: number): string {
+  if (measures.length === 0) return "none";
+  const radius = Math.sqrt(median(measures.map((m) => m.area)) / (UNIT_AREA[shape] ?? Math.PI));
   // Split at the geometric mean of the two radii: equal ratio margin either way.
   const split = Math.sqrt(SIZE_FRACTION.small * SIZE_FRACTION.large);
-  return radius / Math.min(clip.width, clip.height) > split ? "large" : "small";
+  return radius / size > split ? "large" : "small";
 }
 
 /** Pixels of `region` whose four neighbours belong to it too; all of it when none do. */
 function interiorPixels(labels: Int32Array, region: Region, width: number): number[] {
   const all: number[] = [];
   const inner: number[] = [];
+  const same = (q: number) => labels[q] === region.label;
   for (let y = region.y0; y <= region.y1; y++) {
     for (let x = region.x0; x <= region.x1; x++) {
       const p = y * width + x;
-      if (labels[p] !== region.label) continue;
+      if (!same(p)) continue;
       all.push(p);
-      const same = (q: number) => labels[q] === region.label;
-      if (
-        x > region.x0 && x < region.x1 && y > region.y0 && y < region.y1 &&
-        same(p - 1) && same(p + 1) && same(p - width) && same(p + width)
-      ) inner.push(p);
+      const inside = x > region.x0 && x < region.x1 && y > region.y0 && y < region.y1;
+      if (inside && same(p - 1) && same(p + 1) && same(p - width) && same(p + width)) inner.push(p);
     }
   }
   return inner.length > 0 ? inner : all;

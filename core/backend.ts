@@ -1,0 +1,98 @@
+/**
+ * The narrow interface between the step loop and the models. The engine never touches
+ * ONNX directly: `pack/onnx_backend.ts` implements this with onnxruntime sessions, and
+ * tests implement it with exact math, so batching, cancel and steer are testable
+ * without a trained pack.
+ */
+import type { ClipGeometry } from "./geometry.ts";
+
+/** One prompt's text encoding (batch axis dropped). */
+export interface TextEncoding {
+  /** [L, D] */
+  tokens: Float32Array;
+  /** [L], 1 for a real token, 0 for padding. */
+  mask: Float32Array;
+  /** [D] */
+  pooled: Float32Array;
+}
+
+/** One batched denoiser call: `rows` samples of the same geometry, concatenated. */
+export interface DenoiseBatch {
+  geometry: ClipGeometry;
+  rows: number;
+  /** [rows, Cv, Tv, Hv, Wv] */
+  video: Float32Array;
+  /** [rows, Ca, Ta] */
+  audio: Float32Array;
+  /** [rows] */
+  sigma: Float32Array;
+  /** [rows, L, D] */
+  textTokens: Float32Array;
+  /** [rows, L] */
+  textMask: Float32Array;
+  /** [rows, D] */
+  textPooled: Float32Array;
+}
+
+/** The denoiser's prediction for a batch, laid out like its inputs. */
+export interface Velocity {
+  video: Float32Array;
+  audio: Float32Array;
+}
+
+/** Which video decoder: the full one for outputs, the tiny one for previews. */
+export type VideoDecoder = "final" | "preview";
+
+/** Time spent inside model calls, by component; the bench divides wall time by it. */
+export interface ModelStats {
+  calls: number;
+  ms: number;
+  byComponent: Record<string, { calls: number; ms: number }>;
+}
+
+/** What the engine needs from a model pack. */
+export interface Backend {
+  /** Token count L every encoding is padded to. */
+  readonly textLength: number;
+  /** Width D of a text token. */
+  readonly textDim: number;
+  /** Encodes several prompts in one call. */
+  encodeText(prompts: string[]): Promise<TextEncoding[]>;
+  denoise(batch: DenoiseBatch): Promise<Velocity>;
+  /** One sample's video latent to frames [T, H, W, 3] in [0, 1]. */
+  decodeVideo(
+    latent: Float32Array,
+    geometry: ClipGeometry,
+    which: VideoDecoder,
+  ): Promise<Float32Array>;
+  /** One sample's audio latent to a mono waveform [S]. */
+  decodeAudio(latent: Float32Array, geometry: ClipGeometry): Promise<Float32Array>;
+  /** Cumulative since creation; copy it to diff. */
+  stats(): ModelStats;
+  close(): Promise<void>;
+}
+
+/** Counts calls and milliseconds per component; shared by every Backend. */
+export class StatsRecorder {
+  #stats: ModelStats = { calls: 0, ms: 0, byComponent: {} };
+
+  /** Times `work` under `component`, counting it even when it throws. */
+  async time<T>(component: string, work: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      const ms = performance.now() - start;
+      const entry = (this.#stats.byComponent[component] ??= { calls: 0, ms: 0 });
+      entry.calls++;
+      entry.ms += ms;
+      this.#stats.calls++;
+      this.#stats.ms += ms;
+    }
+  }
+
+  /** A deep copy of the totals. */
+  snapshot(): ModelStats {
+    return structuredClone(this.#stats);
+  }
+}

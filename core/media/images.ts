@@ -1,0 +1,56 @@
+/**
+ * Still images with sharp: small JPEG/WebP previews, the poster (thumbnail) and the
+ * sprite sheet (every frame in a grid, what a player's seek bar hovers over).
+ */
+import sharp from "sharp";
+import { frameAt, type Rgb8Frames, tile } from "./frames.ts";
+
+/** The encodings previews may use. */
+export type ImageFormat = "jpeg" | "webp";
+
+/** Encodes one RGB image, optionally upscaled by an integer factor (nearest). */
+export async function encodeImage(
+  image: { data: Uint8Array; width: number; height: number },
+  options: { format: ImageFormat; quality: number; scale?: number },
+): Promise<Uint8Array> {
+  let pipeline = sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  });
+  const scale = options.scale ?? 1;
+  if (scale !== 1) {
+    pipeline = pipeline.resize(image.width * scale, image.height * scale, { kernel: "nearest" });
+  }
+  pipeline = options.format === "jpeg"
+    ? pipeline.jpeg({ quality: options.quality })
+    : pipeline.webp({ quality: options.quality });
+  return new Uint8Array(await pipeline.toBuffer());
+}
+
+/** Every frame of a clip encoded on its own, in order. */
+export function encodeFrames(
+  clip: Rgb8Frames,
+  options: { format: ImageFormat; quality: number },
+): Promise<Uint8Array[]> {
+  return Promise.all(
+    Array.from(
+      { length: clip.frames },
+      (_, f) =>
+        encodeImage({ data: frameAt(clip, f), width: clip.width, height: clip.height }, options),
+    ),
+  );
+}
+
+/** The poster: the middle frame (the first is often still blurry motion), upscaled. */
+export function encodePoster(clip: Rgb8Frames, scale: number): Promise<Uint8Array> {
+  const frame = frameAt(clip, Math.floor(clip.frames / 2));
+  return encodeImage({ data: frame, width: clip.width, height: clip.height }, {
+    format: "jpeg",
+    quality: 85,
+    scale,
+  });
+}
+
+/** All frames in a grid of up to 8 columns at native size. */
+export function encodeSpriteSheet(clip: Rgb8Frames): Promise<Uint8Array> {
+  return encodeImage(tile(clip, Math.min(8, clip.frames)), { format: "jpeg", quality: 85 });
+}

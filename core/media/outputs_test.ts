@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { parseManifest } from "../pack/manifest.ts";
+import { clipGeometry } from "../geometry.ts";
+import { fixtureManifest } from "../_testing/fixture_manifest.ts";
+import { hasFfprobe, probe } from "../_testing/ffprobe.ts";
+import { writeOutputs } from "./outputs.ts";
+
+const ffprobe = await hasFfprobe();
+
+Deno.test({
+  name: "writeOutputs writes an h264 + aac MP4, a WAV, a poster and a sprite sheet, no temp files",
+  ignore: !ffprobe,
+  fn: async () => {
+    const g = clipGeometry(parseManifest(fixtureManifest()), 64, 64, 2);
+    const frames = new Float32Array(g.frames * 64 * 64 * 3);
+    for (let t = 0; t < g.frames; t++) {
+      for (let y = 20; y < 40; y++) {
+        for (let x = t; x < t + 20; x++) {
+          frames.fill(1, ((t * 64 + y) * 64 + x) * 3, ((t * 64 + y) * 64 + x) * 3 + 1);
+        }
+      }
+    }
+    const waveform = Float32Array.from({ length: g.samples }, (_, i) => 0.3 * Math.sin(i / 10));
+    const dir = await Deno.makeTempDir();
+    try {
+      const out = await writeOutputs(dir, "clip", { frames, waveform, geometry: g });
+      const info = await probe(out.video);
+      assert.deepEqual(info?.codecs, ["aac", "h264"]);
+      assert.equal(info?.pixFmt, "yuv420p");
+      assert.equal(info?.width, 256, "64 px upscaled 4x");
+      assert.ok(Math.abs(info!.duration - 2) < 0.1, `duration ${info?.duration}`);
+      const poster = await Deno.readFile(out.thumbnail);
+      assert.deepEqual([poster[0], poster[1]], [0xff, 0xd8], "poster is a JPEG");
+      assert.equal((await Deno.stat(out.audio)).size, 44 + 2 * 32000);
+      const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+      assert.deepEqual(names, ["clip.jpg", "clip.mp4", "clip.sprite.jpg", "clip.wav"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,87 @@
+/**
+ * Opens a pack folder: validates the manifest, reads the tokenizer and creates every
+ * ONNX session once (they are reused by every job for the engine's lifetime).
+ */
+import * as ort from "onnxruntime-node";
+import { join, resolve } from "node:path";
+import { PackInvalidError } from "../errors.ts";
+import { type ComponentName, type Manifest, parseManifest } from "./manifest.ts";
+import { PackTokenizer } from "./tokenizer.ts";
+
+/** Where the ONNX graphs run. "cuda" falls back to the CPU for unsupported nodes. */
+export type Device = "cpu" | "cuda";
+
+/** How to open a pack. */
+export interface PackOptions {
+  /** Execution provider; defaults to "cpu". */
+  device?: Device;
+  /** Threads per session for one op; onnxruntime's default is every core. */
+  intraOpThreads?: number;
+}
+
+/** An opened pack: manifest, tokenizer and one live session per component. */
+export interface Pack {
+  dir: string;
+  manifest: Manifest;
+  tokenizer: PackTokenizer;
+  sessions: Partial<Record<ComponentName, ort.InferenceSession>>;
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new PackInvalidError(`Cannot load pack: ${what} "${path}" cannot be read`, {
+      cause: error,
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new PackInvalidError(`Cannot load pack: ${what} "${path}" is not valid JSON`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Loads the pack in `dir`; throws PackInvalidError naming the file or field at fault.
+ *
+ * @example
+ * const pack = await loadPack("models/default", { device: "cpu" });
+ */
+export async function loadPack(dir: string, options: PackOptions = {}): Promise<Pack> {
+  dir = resolve(dir);
+  const manifest = parseManifest(
+    await readJson(join(dir, "manifest.json"), "manifest"),
+    join(dir, "manifest.json"),
+  );
+  const tokenizer = new PackTokenizer(
+    await readJson(join(dir, manifest.tokenizer.file), "tokenizer"),
+    { maxLength: manifest.tokenizer.max_length, padId: manifest.tokenizer.pad_id },
+  );
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: options.device === "cuda" ? ["cuda", "cpu"] : ["cpu"],
+    graphOptimizationLevel: "all",
+    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+  };
+  const entries = Object.entries(manifest.components).filter(([, spec]) => spec !== undefined);
+  const sessions: Pack["sessions"] = {};
+  // Encoders are optional and unused by sampling; skip them to save memory.
+  const needed = entries.filter(([name]) => !name.endsWith("_encoder") || name === "text_encoder");
+  await Promise.all(needed.map(async ([name, spec]) => {
+    const path = join(dir, spec!.file);
+    try {
+      sessions[name as ComponentName] = await ort.InferenceSession.create(path, sessionOptions);
+    } catch (error) {
+      throw new PackInvalidError(
+        `Cannot load pack: ${name} "${path}" is not a loadable ONNX model (${
+          (error as Error).message
+        })`,
+        { cause: error },
+      );
+    }
+  }));
+  return { dir, manifest, tokenizer, sessions };
+}

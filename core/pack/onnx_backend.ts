@@ -1,0 +1,160 @@
+/**
+ * The Backend over onnxruntime sessions. Tensors are built with the dtypes the
+ * manifest declares (a pack may take `text_mask` as float or int64), every run is
+ * timed for the bench, and any throw becomes a ModelFailedError naming the component.
+ */
+import * as ort from "onnxruntime-node";
+import type {
+  Backend,
+  DenoiseBatch,
+  ModelStats,
+  TextEncoding,
+  Velocity,
+  VideoDecoder,
+} from "../backend.ts";
+import { StatsRecorder } from "../backend.ts";
+import { ModelFailedError, PackInvalidError } from "../errors.ts";
+import type { ClipGeometry } from "../geometry.ts";
+import type { ComponentName } from "./manifest.ts";
+import type { Pack } from "./load.ts";
+
+type Numbers = Float32Array | number[];
+
+/** Builds a tensor of the dtype the manifest names for `component.input`. */
+function tensor(
+  pack: Pack,
+  component: ComponentName,
+  input: string,
+  data: Numbers,
+  dims: number[],
+): ort.Tensor {
+  const dtype = pack.manifest.components[component]!.inputs[input]!.dtype;
+  switch (dtype) {
+    case "float32":
+      return new ort.Tensor(
+        "float32",
+        data instanceof Float32Array ? data : Float32Array.from(data),
+        dims,
+      );
+    case "int64":
+      return new ort.Tensor(
+        "int64",
+        BigInt64Array.from(Array.from(data, (v) => BigInt(Math.round(v)))),
+        dims,
+      );
+    case "int32":
+      return new ort.Tensor("int32", Int32Array.from(data), dims);
+    case "bool":
+      return new ort.Tensor("bool", Uint8Array.from(data, (v) => (v ? 1 : 0)), dims);
+    default:
+      throw new PackInvalidError(
+        `Cannot feed ${component}.${input}: dtype "${dtype}" is not supported`,
+      );
+  }
+}
+
+/** Runs the pack's sessions for the engine. */
+export class OnnxBackend implements Backend {
+  readonly textLength: number;
+  readonly textDim: number;
+  #pack: Pack;
+  #stats = new StatsRecorder();
+
+  constructor(pack: Pack) {
+    this.#pack = pack;
+    this.textLength = pack.manifest.tokenizer.max_length;
+    const pooled = pack.manifest.components.text_encoder.outputs.text_pooled!.shape;
+    const dim = pooled[pooled.length - 1];
+    if (typeof dim !== "number") {
+      throw new PackInvalidError(
+        `Cannot load pack: text_encoder output text_pooled needs a fixed last axis`,
+      );
+    }
+    this.textDim = dim;
+  }
+
+  /** Runs one component and returns the named outputs as float arrays. */
+  async #run(component: ComponentName, feeds: Record<string, ort.Tensor>, outputs: string[]) {
+    const session = this.#pack.sessions[component];
+    if (!session) {
+      throw new ModelFailedError(`Cannot run ${component}: the pack has no session for it`);
+    }
+    const result = await this.#stats.time(component, async () => {
+      try {
+        return await session.run(feeds);
+      } catch (error) {
+        throw new ModelFailedError(`Cannot run ${component}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    });
+    return outputs.map((name) => {
+      const out = result[name];
+      if (!out || !(out.data instanceof Float32Array)) {
+        throw new ModelFailedError(
+          `Cannot run ${component}: output "${name}" is missing or not float32`,
+        );
+      }
+      return out.data;
+    });
+  }
+
+  async encodeText(prompts: string[]): Promise<TextEncoding[]> {
+    const L = this.textLength, D = this.textDim, B = prompts.length;
+    const encoded = prompts.map((p) => this.#pack.tokenizer.encode(p));
+    const ids = encoded.flatMap((e) => e.ids), mask = encoded.flatMap((e) => e.mask);
+    const [tokens, pooled] = await this.#run("text_encoder", {
+      input_ids: tensor(this.#pack, "text_encoder", "input_ids", ids, [B, L]),
+      attention_mask: tensor(this.#pack, "text_encoder", "attention_mask", mask, [B, L]),
+    }, ["text_tokens", "text_pooled"]);
+    return encoded.map((e, b) => ({
+      tokens: tokens!.slice(b * L * D, (b + 1) * L * D),
+      mask: Float32Array.from(e.mask),
+      pooled: pooled!.slice(b * D, (b + 1) * D),
+    }));
+  }
+
+  async denoise(batch: DenoiseBatch): Promise<Velocity> {
+    const B = batch.rows, L = this.textLength, D = this.textDim, g = batch.geometry;
+    const t = (input: string, data: Numbers, dims: number[]) =>
+      tensor(this.#pack, "denoiser", input, data, dims);
+    const [video, audio] = await this.#run("denoiser", {
+      video: t("video", batch.video, [B, ...g.video]),
+      audio: t("audio", batch.audio, [B, ...g.audio]),
+      sigma: t("sigma", batch.sigma, [B]),
+      text_tokens: t("text_tokens", batch.textTokens, [B, L, D]),
+      text_mask: t("text_mask", batch.textMask, [B, L]),
+      text_pooled: t("text_pooled", batch.textPooled, [B, D]),
+    }, ["video_velocity", "audio_velocity"]);
+    return { video: video!, audio: audio! };
+  }
+
+  async decodeVideo(
+    latent: Float32Array,
+    geometry: ClipGeometry,
+    which: VideoDecoder,
+  ): Promise<Float32Array> {
+    const component = which === "final" ? "video_decoder" : "preview_decoder";
+    const feeds = {
+      latent: tensor(this.#pack, component, "latent", latent, [1, ...geometry.video]),
+    };
+    const [frames] = await this.#run(component, feeds, ["frames"]);
+    return frames!;
+  }
+
+  async decodeAudio(latent: Float32Array, geometry: ClipGeometry): Promise<Float32Array> {
+    const feeds = {
+      latent: tensor(this.#pack, "audio_decoder", "latent", latent, [1, ...geometry.audio]),
+    };
+    const [waveform] = await this.#run("audio_decoder", feeds, ["waveform"]);
+    return waveform!;
+  }
+
+  stats(): ModelStats {
+    return this.#stats.snapshot();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.#pack.sessions).map((s) => s.release()));
+  }
+}
