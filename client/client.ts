@@ -1,0 +1,98 @@
+/**
+ * The entry point: `new EmergeClient(url)` holds one connection and routes what
+ * arrives to the generations started on it.
+ */
+import { Connection, type ConnectionOptions, type ConnectionState } from "./connection.ts";
+import { ConnectionError, type EmergeError } from "./errors.ts";
+import { type GenerateOptions, Generation } from "./generation.ts";
+import type { GenerateParams, ServerHello } from "./protocol.ts";
+
+/** Options of a client. */
+export interface EmergeClientOptions extends ConnectionOptions {
+  /** Called on every state change of the connection. */
+  onState?: (state: ConnectionState) => void;
+}
+
+/**
+ * A connection to an Emerge server.
+ *
+ * @example
+ * ```ts
+ * const client = new EmergeClient("http://127.0.0.1:8080");
+ * const gen = client.generate({ prompt: "a red ball bounces", size: "96x64" });
+ * for await (const event of gen) if (event.type === "step") console.log(event.i, event.sigma);
+ * const { outputs } = await gen.result;
+ * client.close();
+ * ```
+ */
+export class EmergeClient {
+  /** The server's hello, after the first handshake. */
+  hello: ServerHello | null = null;
+  #connection: Connection;
+  #generations = new Set<Generation>();
+  #httpBase: string;
+
+  /** `url`: the server (http, https, ws or wss); "/v1/stream" is added unless present. */
+  constructor(url: string | URL, options: EmergeClientOptions = {}) {
+    const base = new URL(url);
+    base.protocol = base.protocol.replace(/^http/, "ws");
+    if (!base.pathname.endsWith("/v1/stream")) {
+      base.pathname = base.pathname.replace(/\/?$/, "/v1/stream");
+    }
+    const http = new URL(base);
+    http.protocol = http.protocol.replace(/^ws/, "http");
+    http.pathname = http.pathname.slice(0, -"/v1/stream".length) + "/";
+    this.#httpBase = http.href;
+    this.#connection = new Connection(base.href, {
+      opened: (hello) => {
+        this.hello = hello;
+        for (const gen of this.#generations) gen.sync();
+      },
+      message: (message) => {
+        if (!("job" in message) && !("clientId" in message)) return;
+        for (const gen of this.#generations) if (gen.owns(message)) gen.message(message);
+      },
+      media: (header, payload) => {
+        for (const gen of this.#generations) if (gen.owns(header)) gen.media(header, payload);
+      },
+      closed: (error) => this.#abandonAll(error),
+      ...(options.onState ? { state: options.onState } : {}),
+    }, options);
+  }
+
+  /** The connection's state. */
+  get state(): ConnectionState {
+    return this.#connection.state;
+  }
+
+  /** Starts a generation; connects first if needed. */
+  generate(params: GenerateParams, options: GenerateOptions = {}): Generation {
+    const gen: Generation = new Generation(this.#connection, params, {
+      httpBase: this.#httpBase,
+      forget: () => this.#generations.delete(gen),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    this.#generations.add(gen);
+    const state = this.#connection.state;
+    if (state === "open") gen.sync();
+    else if (state === "closed") {
+      gen.abandon(new ConnectionError("Cannot generate: the client is closed"));
+    } else this.#connection.connect();
+    return gen;
+  }
+
+  /** Drops the socket as a network failure would; the client reconnects and resumes. */
+  dropConnection(): void {
+    this.#connection.drop();
+  }
+
+  /** Closes the connection; unfinished generations reject with a ConnectionError. */
+  close(): void {
+    this.#connection.close();
+  }
+
+  #abandonAll(error: EmergeError | undefined): void {
+    const reason = error ?? new ConnectionError("Cannot finish generation: the client was closed");
+    for (const gen of [...this.#generations]) gen.abandon(reason);
+  }
+}

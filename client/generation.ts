@@ -1,0 +1,229 @@
+/**
+ * One generation seen from the client: an async iterable of typed events, steer,
+ * cancel, and `result`. It survives reconnects: after every (re)open it sends
+ * `generate` again with the same clientId while it has no job id (the server
+ * dedupes), or `resume` with the last seq it saw, and drops replayed duplicates.
+ */
+import { AsyncQueue } from "./_queue.ts";
+import type { Connection } from "./connection.ts";
+import { CancelledError, type EmergeError, ServerError } from "./errors.ts";
+import type {
+  GenerateParams,
+  JobEvent,
+  MediaHeader,
+  OutputUrls,
+  ResumedMessage,
+  ServerMessage,
+  SnapshotMessage,
+  SteerParams,
+} from "./protocol.ts";
+
+/** A preview frame: the encoded image and its header. */
+export interface FrameEvent {
+  type: "frame";
+  header: MediaHeader;
+  /** JPEG or WebP bytes. */
+  bytes: Uint8Array;
+  /** Decodes the frame where `createImageBitmap` exists (browsers). */
+  bitmap(): Promise<ImageBitmap>;
+}
+
+/** A chunk of the predicted clip's audio: mono float PCM from `header.index`. */
+export interface AudioEvent {
+  type: "audio";
+  header: MediaHeader;
+  samples: Float32Array;
+}
+
+/** Everything a generation's iterator yields. */
+export type StreamEvent = JobEvent | SnapshotMessage | ResumedMessage | FrameEvent | AudioEvent;
+
+/** What a finished generation gives. */
+export interface GenerationResult {
+  id: string;
+  /** Absolute URLs of the files. */
+  outputs: OutputUrls;
+  /** Previews the server dropped for this client because it fell behind. */
+  dropped: number;
+}
+
+/** Options of one generate call. */
+export interface GenerateOptions {
+  /** Aborting cancels the job. */
+  signal?: AbortSignal;
+}
+
+/** A running generation; iterate it once for events, or just await `result`. */
+export class Generation implements AsyncIterable<StreamEvent> {
+  /** The idempotency key sent with generate. */
+  readonly clientId: string;
+  /** Settles with the outputs, or rejects with a ServerError, CancelledError or ConnectionError. */
+  readonly result: Promise<GenerationResult>;
+  #id: string | null = null;
+  #lastSeq = 0;
+  #params: GenerateParams;
+  #connection: Connection;
+  #events: AsyncQueue<StreamEvent>;
+  #resolve!: (r: GenerationResult) => void;
+  #reject!: (e: EmergeError) => void;
+  #pendingSteers: SteerParams[] = [];
+  #cancelRequested = false;
+  #done = false;
+  #httpBase: string;
+  #forget: () => void;
+
+  /** Used by EmergeClient; call `client.generate` instead. */
+  constructor(
+    connection: Connection,
+    params: GenerateParams,
+    init: { httpBase: string; forget: () => void; signal?: AbortSignal },
+  ) {
+    this.clientId = crypto.randomUUID();
+    this.#connection = connection;
+    this.#params = params;
+    this.#httpBase = init.httpBase;
+    this.#forget = init.forget;
+    // Breaking out of the loop early means the caller lost interest: cancel.
+    this.#events = new AsyncQueue(() => this.#done || this.cancel());
+    this.result = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.result.catch(() => {}); // callers that only iterate must not see an unhandled rejection
+    const signal = init.signal;
+    if (signal?.aborted) this.cancel();
+    signal?.addEventListener("abort", () => this.cancel(), { once: true });
+  }
+
+  /** The server's job id (also the REST video id), once known. */
+  get id(): string | null {
+    return this.#id;
+  }
+
+  /** The highest seq received. */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
+    return this.#events[Symbol.asyncIterator]();
+  }
+
+  /** Changes prompt or guidance from the next step on. */
+  steer(change: SteerParams): void {
+    if (this.#done) return;
+    if (this.#id === null) this.#pendingSteers.push(change);
+    else this.#connection.send({ type: "steer", job: this.#id, ...change });
+  }
+
+  /** Stops the job; `result` rejects with a CancelledError once the server confirms. */
+  cancel(): void {
+    if (this.#done || this.#cancelRequested) return;
+    this.#cancelRequested = true;
+    if (this.#id !== null) this.#connection.send({ type: "cancel", job: this.#id });
+  }
+
+  /** Called by the client after every handshake: start or pick up where we were. */
+  sync(): void {
+    if (this.#done) return;
+    if (this.#id === null) {
+      this.#connection.send({ type: "generate", clientId: this.clientId, ...this.#params });
+    } else {
+      this.#connection.send({ type: "resume", job: this.#id, lastSeq: this.#lastSeq });
+      if (this.#cancelRequested) this.#connection.send({ type: "cancel", job: this.#id });
+    }
+  }
+
+  /** Whether `message` belongs to this generation. */
+  owns(message: { job?: string; clientId?: string }): boolean {
+    return (message.job !== undefined && message.job === this.#id) ||
+      (message.clientId !== undefined && message.clientId === this.clientId);
+  }
+
+  /** Takes a JSON message the client routed here. */
+  message(message: ServerMessage): void {
+    if (this.#done) return;
+    switch (message.type) {
+      case "error":
+        if (message.code === "job_finished") return; // a cancel that lost the race
+        return this.#fail(new ServerError(message.code, message.message));
+      case "resumed":
+        return this.#events.push(message);
+      case "snapshot":
+        this.#lastSeq = Math.max(this.#lastSeq, message.seq);
+        this.#events.push(message);
+        if (message.status === "done" && message.outputs) return this.#succeed(message.outputs, 0);
+        if (message.status === "cancelled") return this.#cancelled();
+        if (message.status === "failed" && message.error) {
+          return this.#fail(new ServerError(message.error.code, message.error.message));
+        }
+        return;
+      case "hello":
+      case "pong":
+        return;
+    }
+    if (message.seq <= this.#lastSeq) return; // replayed after a resume, already seen
+    this.#lastSeq = message.seq;
+    if (message.type === "queued" && this.#id === null) this.#learnId(message.job);
+    this.#events.push(message);
+    if (message.type === "done") this.#succeed(message.outputs, message.dropped ?? 0);
+    else if (message.type === "cancelled") this.#cancelled();
+    else if (message.type === "failed") this.#fail(new ServerError(message.code, message.message));
+  }
+
+  /** Takes a media frame the client routed here. */
+  media(header: MediaHeader, payload: Uint8Array): void {
+    if (this.#done) return;
+    this.#lastSeq = Math.max(this.#lastSeq, header.seq);
+    if (header.kind === "audio") {
+      // The payload sits 64 bytes into a fresh buffer, so it is 4-byte aligned.
+      const samples = new Float32Array(payload.buffer, payload.byteOffset, payload.byteLength / 4);
+      return this.#events.push({ type: "audio", header, samples });
+    }
+    const type = header.format === "webp" ? "image/webp" : "image/jpeg";
+    this.#events.push({
+      type: "frame",
+      header,
+      bytes: payload,
+      bitmap: () => createImageBitmap(new Blob([payload as Uint8Array<ArrayBuffer>], { type })),
+    });
+  }
+
+  /** The connection gave up: nothing more will come. */
+  abandon(error: EmergeError): void {
+    if (!this.#done) this.#fail(error);
+  }
+
+  #learnId(id: string): void {
+    this.#id = id;
+    for (const change of this.#pendingSteers) {
+      this.#connection.send({ type: "steer", job: id, ...change });
+    }
+    this.#pendingSteers = [];
+    if (this.#cancelRequested) this.#connection.send({ type: "cancel", job: id });
+  }
+
+  #succeed(outputs: OutputUrls, dropped: number): void {
+    const absolute = Object.fromEntries(
+      Object.entries(outputs).map(([k, v]) => [k, new URL(v, this.#httpBase).href]),
+    ) as unknown as OutputUrls;
+    this.#end();
+    this.#resolve({ id: this.#id!, outputs: absolute, dropped });
+  }
+
+  #cancelled(): void {
+    this.#end();
+    this.#reject(new CancelledError(`Generation "${this.#id}" was cancelled`));
+  }
+
+  #fail(error: EmergeError): void {
+    this.#end(error);
+    this.#reject(error);
+  }
+
+  #end(error?: EmergeError): void {
+    this.#done = true;
+    this.#events.end(error);
+    this.#forget();
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The Emerge server as a value: `createApp` wires an engine to the job registry,
+ * the stream endpoint and the video routes, and returns the Hono app with a
+ * `serve` helper. main.ts builds one from the environment; tests build one
+ * in-process around any GenerationEngine.
+ */
+import { Hono } from "hono";
+import type { ServerCapabilities } from "../client/protocol.ts";
+import type { GenerationEngine } from "../core/types.ts";
+import { JobRegistry } from "./jobs/registry.ts";
+import { type JobStore, MemoryJobStore } from "./jobs/store.ts";
+import { streamRoute } from "./routes/stream.ts";
+import { videosRoute } from "./routes/videos.ts";
+import { StreamStats } from "./ws/stats.ts";
+
+/** Name and version the server reports in its hello. */
+export const SERVER_NAME = "emerge/0.1.0";
+
+/** What createApp needs; everything but engine and dataDir has a default. */
+export interface AppOptions {
+  engine: GenerationEngine;
+  dataDir: string;
+  /** Model name in the REST resource (the pack's name). */
+  model?: string;
+  /** Sizes ("WxH") and durations the pack supports, told to clients in hello. */
+  sizes?: string[];
+  durations?: number[];
+  store?: JobStore;
+  /** Lifecycle events kept per job for resume; default 1024. */
+  logEvents?: number;
+  /** How long a WS job outlives its last socket; default 30 s. */
+  graceMs?: number;
+  /** How long a finished job stays live for resume; default 10 min. */
+  retainMs?: number;
+  /** Hold previews while a socket has more than this queued; default 256 KiB. */
+  maxBufferedBytes?: number;
+  /** How soon a held socket is looked at again; default 25 ms. */
+  retryMs?: number;
+}
+
+/** A built server, not yet listening. */
+export interface EmergeApp {
+  app: Hono;
+  registry: JobRegistry;
+  stats: StreamStats;
+  /** Listens on `port` (0 picks a free one); resolves once it serves. */
+  serve(port: number, hostname?: string): Promise<RunningServer>;
+  /** Cancels live jobs and waits for them. */
+  close(): Promise<void>;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  port: number;
+  /** http://host:port */
+  url: string;
+  /** Stops listening, then closes the app. */
+  shutdown(): Promise<void>;
+}
+
+/** Builds the app around `options.engine`. */
+export function createApp(options: AppOptions): EmergeApp {
+  const graceMs = options.graceMs ?? 30_000;
+  const logEvents = options.logEvents ?? 1024;
+  const registry = new JobRegistry({
+    engine: options.engine,
+    dataDir: options.dataDir,
+    store: options.store ?? new MemoryJobStore(),
+    model: options.model ?? "emerge",
+    logEvents,
+    graceMs,
+    retainMs: options.retainMs ?? 600_000,
+  });
+  const stats = new StreamStats();
+  const capabilities: ServerCapabilities = {
+    previewFormats: ["jpeg", "webp"],
+    audio: true,
+    resume: true,
+    sizes: options.sizes ?? [],
+    durations: options.durations ?? [],
+    logEvents,
+    graceSeconds: graceMs / 1000,
+  };
+  const app = new Hono();
+  app.get("/healthz", (c) => c.text("ok"));
+  streamRoute(app, {
+    registry,
+    capabilities,
+    server: SERVER_NAME,
+    maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024,
+    retryMs: options.retryMs ?? 25,
+    stats,
+  });
+  videosRoute(app, registry);
+  const close = () => registry.close();
+
+  async function serve(port: number, hostname = "127.0.0.1"): Promise<RunningServer> {
+    const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
+    const server = Deno.serve({ port, hostname, onListen: resolve }, app.fetch);
+    const addr = await promise;
+    return {
+      port: addr.port,
+      url: `http://${addr.hostname}:${addr.port}`,
+      async shutdown() {
+        await close();
+        await server.shutdown();
+      },
+    };
+  }
+  return { app, registry, stats, serve, close };
+}

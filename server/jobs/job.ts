@@ -1,0 +1,184 @@
+/**
+ * One generation as the server sees it: a single pump reads the engine's events
+ * as fast as they come and fans them out to subscribers, whose `event`/`media`
+ * calls must return at once (they queue per socket). So the engine's iteration
+ * never waits on a socket, and one slow watcher cannot slow another.
+ */
+import type { JobEvent } from "../../client/protocol.ts";
+import type {
+  GenerationEvent,
+  GenerationHandle,
+  GenerationOutputs,
+  SteerRequest,
+} from "../../core/types.ts";
+import { EventLog, type LoggedEvent, type Replay } from "./log.ts";
+import { encodePreview, type MediaBatch } from "./media.ts";
+import { applyEvent, initialState, isTerminal, type JobState } from "./state.ts";
+import type { JobRecord, JobStore } from "./store.ts";
+import { outputUrls } from "./urls.ts";
+
+/** Receives a job's events; both calls must return without waiting. */
+export interface Subscriber {
+  event(entry: LoggedEvent): void;
+  media(batch: MediaBatch): void;
+}
+
+/** How a job is wired; the registry fills these. */
+export interface JobInit {
+  handle: GenerationHandle;
+  controller: AbortController;
+  model: string;
+  store: JobStore;
+  logEvents: number;
+  /** Cancel after this long without subscribers; null keeps it running (REST jobs). */
+  graceMs: number | null;
+  clientId?: string;
+  /** Called once, after the terminal event went out. */
+  onSettled?: (job: Job) => void;
+}
+
+/** A running or finished generation with its log and subscribers. */
+export class Job {
+  readonly id: string;
+  readonly createdAt = Date.now();
+  /** Resolves when the pump has seen the last event. */
+  readonly settled: Promise<void>;
+  #init: JobInit;
+  #seq = 0;
+  #state: JobState;
+  #log: EventLog;
+  #subscribers = new Set<Subscriber>();
+  #latestMedia: MediaBatch | null = null;
+  #files: GenerationOutputs | null = null;
+  #completedAt: number | null = null;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(init: JobInit) {
+    this.#init = init;
+    this.id = init.handle.id;
+    this.#state = initialState(init.handle.request.steps);
+    this.#log = new EventLog(init.logEvents, this.#state);
+    // The outcome arrives as an event too; this only keeps a rejection from going unhandled.
+    init.handle.result.catch(() => {});
+    this.#save();
+    this.settled = this.#pump();
+  }
+
+  /** The state after every event so far. */
+  get state(): JobState {
+    return this.#state;
+  }
+
+  /** What the REST resource shows. */
+  get record(): JobRecord {
+    return {
+      id: this.id,
+      request: this.#init.handle.request,
+      model: this.#init.model,
+      createdAt: this.createdAt,
+      completedAt: this.#completedAt,
+      state: this.#state,
+      files: this.#files,
+    };
+  }
+
+  /** The last preview's media, for a client that resumes mid-run. */
+  get latestMedia(): MediaBatch | null {
+    return this.#latestMedia;
+  }
+
+  /**
+   * Adds `sub` for live events and returns what it missed after `lastSeq`
+   * (everything for a new watcher). Synchronous, so nothing falls in between.
+   */
+  subscribe(sub: Subscriber, lastSeq = 0): Replay {
+    this.#subscribers.add(sub);
+    clearTimeout(this.#graceTimer);
+    return this.#log.since(lastSeq);
+  }
+
+  /** Removes `sub`; the last one leaving starts the grace timer. */
+  unsubscribe(sub: Subscriber): void {
+    if (!this.#subscribers.delete(sub) || this.#subscribers.size > 0) return;
+    const grace = this.#init.graceMs;
+    if (grace === null || isTerminal(this.#state.status)) return;
+    this.#graceTimer = setTimeout(() => this.cancel(), grace);
+  }
+
+  /** Applies from the next step. */
+  steer(change: SteerRequest): void {
+    this.#init.handle.steer(change);
+  }
+
+  /** Aborts; the engine answers with a cancelled event. */
+  cancel(): void {
+    this.#init.controller.abort();
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      for await (const event of this.#init.handle.events) this.#accept(event);
+    } catch (error) {
+      if (!isTerminal(this.#state.status)) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.#accept({ type: "failed", code: "engine_error", message });
+      }
+    }
+    if (!isTerminal(this.#state.status)) {
+      this.#accept({
+        type: "failed",
+        code: "engine_error",
+        message: "Cannot finish job: the engine ended its events without a result",
+      });
+    }
+  }
+
+  #accept(event: GenerationEvent): void {
+    if (isTerminal(this.#state.status)) return;
+    if (event.type === "preview") {
+      const batch = encodePreview(this.id, event.preview, () => ++this.#seq);
+      this.#latestMedia = batch;
+      for (const sub of this.#subscribers) sub.media(batch);
+      return;
+    }
+    const base = { job: this.id, seq: ++this.#seq, ts: Date.now() };
+    let out: JobEvent;
+    switch (event.type) {
+      case "queued":
+        out = { ...base, type: "queued", position: event.position };
+        if (this.#init.clientId !== undefined) out.clientId = this.#init.clientId;
+        break;
+      case "done":
+        this.#files = event.outputs;
+        out = { ...base, type: "done", outputs: outputUrls(this.id) };
+        break;
+      case "step":
+        out = { ...base, type: "step", i: event.i, n: event.n, sigma: event.sigma };
+        break;
+      case "steered":
+        out = { ...base, type: "steered", steer: event.steer };
+        break;
+      case "failed":
+        out = { ...base, type: "failed", code: event.code, message: event.message };
+        break;
+      default:
+        out = { ...base, type: event.type };
+    }
+    const entry = { event: out, text: JSON.stringify(out) };
+    this.#state = applyEvent(this.#state, out);
+    this.#log.append(entry);
+    const terminal = isTerminal(this.#state.status);
+    if (terminal) {
+      this.#completedAt = Date.now();
+      this.#latestMedia = null;
+      clearTimeout(this.#graceTimer);
+    }
+    this.#save();
+    for (const sub of this.#subscribers) sub.event(entry);
+    if (terminal) this.#init.onSettled?.(this);
+  }
+
+  #save(): void {
+    this.#init.store.save(this.record);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Creates jobs and finds them again: by id for REST, resume, steer and cancel,
+ * and by client-chosen id so a generate retried after a reconnect does not run
+ * twice. Finished jobs stay live for `retainMs` (resume still replays), then only
+ * their record remains in the store.
+ */
+import { join } from "node:path";
+import type { GenerationEngine, GenerationRequest } from "../../core/types.ts";
+import { newJobId } from "./ids.ts";
+import { Job } from "./job.ts";
+import type { JobRecord, JobStore } from "./store.ts";
+
+/** Tunables of the job layer. */
+export interface RegistryOptions {
+  engine: GenerationEngine;
+  dataDir: string;
+  store: JobStore;
+  /** Model name the REST resource reports. */
+  model: string;
+  /** Lifecycle events kept per job for resume. */
+  logEvents: number;
+  /** How long a WS job outlives its last socket. */
+  graceMs: number;
+  /** How long a finished job stays live for resume. */
+  retainMs: number;
+}
+
+/** How one job is started. */
+export interface CreateOptions {
+  /** Idempotency key from the client; scoped by `owner`. */
+  clientId?: string;
+  /** Who asked (an API key, later); separates clientId spaces. */
+  owner?: string;
+  /** Keep running without subscribers (REST jobs). */
+  detached?: boolean;
+}
+
+/** The live jobs of one server. */
+export class JobRegistry {
+  #options: RegistryOptions;
+  /** The engine jobs run on; the request mapping needs its defaults. */
+  readonly engine: GenerationEngine;
+  #jobs = new Map<string, Job>();
+  #byClientId = new Map<string, string>();
+  #timers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(options: RegistryOptions) {
+    this.#options = options;
+    this.engine = options.engine;
+  }
+
+  /** Live jobs, for metrics and shutdown. */
+  get size(): number {
+    return this.#jobs.size;
+  }
+
+  /** Resolves the request (throws the engine's error on bad input) and starts it. */
+  create(partial: Partial<GenerationRequest> & { prompt: string }, options: CreateOptions = {}): {
+    job: Job;
+    existing: boolean;
+  } {
+    const key = options.clientId === undefined
+      ? undefined
+      : `${options.owner ?? ""}\u0000${options.clientId}`;
+    const known = key === undefined ? undefined : this.#jobs.get(this.#byClientId.get(key) ?? "");
+    if (known) return { job: known, existing: true };
+    const { engine, dataDir } = this.#options;
+    const request = engine.resolve(partial);
+    const id = newJobId();
+    const outDir = join(dataDir, "videos", id);
+    Deno.mkdirSync(outDir, { recursive: true });
+    const controller = new AbortController();
+    const handle = engine.generate(request, { signal: controller.signal, id, outDir });
+    const job = new Job({
+      handle,
+      controller,
+      model: this.#options.model,
+      store: this.#options.store,
+      logEvents: this.#options.logEvents,
+      graceMs: options.detached ? null : this.#options.graceMs,
+      ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
+      onSettled: (done) => this.#retire(done, key),
+    });
+    this.#jobs.set(job.id, job);
+    if (key !== undefined) this.#byClientId.set(key, job.id);
+    return { job, existing: false };
+  }
+
+  /** A live job. */
+  get(id: string): Job | undefined {
+    return this.#jobs.get(id);
+  }
+
+  /** A job's record, live or retired. */
+  record(id: string): JobRecord | undefined {
+    return this.#jobs.get(id)?.record ?? this.#options.store.get(id);
+  }
+
+  /** Cancels every live job and waits for their last events. */
+  async close(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    const jobs = [...this.#jobs.values()];
+    for (const job of jobs) job.cancel();
+    await Promise.all(jobs.map((job) => job.settled));
+    this.#jobs.clear();
+    this.#byClientId.clear();
+  }
+
+  #retire(job: Job, key: string | undefined): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#jobs.delete(job.id);
+      if (key !== undefined) this.#byClientId.delete(key);
+    }, this.#options.retainMs);
+    this.#timers.add(timer);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Test helpers that cross the process boundary for real: a server on a free
+ * port around any engine, and a WebSocket that records everything it receives.
+ */
+import { type AppOptions, createApp, type EmergeApp } from "../server/app.ts";
+import { decodeMedia, type MediaHeader, type ServerMessage } from "../client/protocol.ts";
+
+/** A running test server; `stop` ends jobs, listener and temp dir. */
+export interface TestServer {
+  url: string;
+  wsUrl: string;
+  emerge: EmergeApp;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts createApp(options) on a free loopback port with a temp data dir. */
+export async function startServer(
+  options: Omit<AppOptions, "dataDir"> & { dataDir?: string },
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "emerge_test_" });
+  const emerge = createApp({ ...options, dataDir });
+  const server = await emerge.serve(0);
+  return {
+    url: server.url,
+    wsUrl: server.url.replace("http", "ws") + "/v1/stream",
+    emerge,
+    dataDir,
+    async stop() {
+      await server.shutdown();
+      if (!options.dataDir) await Deno.remove(dataDir, { recursive: true });
+    },
+  };
+}
+
+/** A received frame: JSON or decoded media, with its arrival time. */
+export type Received =
+  | { kind: "json"; at: number; message: ServerMessage }
+  | { kind: "media"; at: number; header: MediaHeader; payload: Uint8Array };
+
+/** A WebSocket that logs every frame and lets a test wait for one. */
+export class TestSocket {
+  readonly received: Received[] = [];
+  readonly closed: Promise<CloseEvent>;
+  #ws: WebSocket;
+  #waiters: (() => void)[] = [];
+
+  private constructor(ws: WebSocket) {
+    this.#ws = ws;
+    ws.binaryType = "arraybuffer";
+    this.closed = new Promise((resolve) => ws.addEventListener("close", resolve));
+    ws.addEventListener("message", (e) => {
+      const at = performance.now();
+      if (typeof e.data === "string") {
+        this.received.push({ kind: "json", at, message: JSON.parse(e.data) });
+      } else {
+        const { header, payload } = decodeMedia(new Uint8Array(e.data as ArrayBuffer));
+        this.received.push({ kind: "media", at, header, payload });
+      }
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+    this.closed.then(() => {
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+  }
+
+  /** Opens `url`; with `hello`, also completes the handshake. */
+  static async open(url: string, hello = true): Promise<TestSocket> {
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      ws.addEventListener("open", resolve, { once: true });
+      ws.addEventListener("error", reject, { once: true });
+    });
+    const socket = new TestSocket(ws);
+    if (hello) {
+      socket.send({ type: "hello", protocol: 1 });
+      await socket.next((m) => m.type === "hello");
+    }
+    return socket;
+  }
+
+  /** Sends a JSON message (or raw text). */
+  send(message: unknown): void {
+    this.#ws.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+
+  /** JSON messages so far. */
+  get messages(): ServerMessage[] {
+    return this.received.flatMap((r) => r.kind === "json" ? [r.message] : []);
+  }
+
+  /** Media frames so far. */
+  get media(): (Received & { kind: "media" })[] {
+    return this.received.filter((r): r is Received & { kind: "media" } => r.kind === "media");
+  }
+
+  /** The first JSON message after index `from` matching `match`; waits up to `ms`. */
+  async next(
+    match: (m: ServerMessage) => boolean,
+    { from = 0, ms = 10_000 } = {},
+  ): Promise<ServerMessage> {
+    const deadline = Date.now() + ms;
+    for (let i = from;;) {
+      for (; i < this.received.length; i++) {
+        const r = this.received[i]!;
+        if (r.kind === "json" && match(r.message)) return r.message;
+      }
+      if (this.#ws.readyState === WebSocket.CLOSED) throw new Error("Socket closed while waiting");
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error("Timed out waiting for a message");
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Closes and waits for the close to finish. */
+  async close(): Promise<void> {
+    if (this.#ws.readyState !== WebSocket.CLOSED) this.#ws.close();
+    await this.closed;
+  }
+}
+
+/** Whether `m` ends a job. */
+export function isTerminal(m: ServerMessage): boolean {
+  return m.type === "done" || m.type === "cancelled" || m.type === "failed";
+}
+
+/** Runs `fn` against a fresh server and always stops it. */
+export async function withServer(
+  options: Omit<AppOptions, "dataDir"> & { dataDir?: string },
+  fn: (server: TestServer) => Promise<void>,
+): Promise<void> {
+  const server = await startServer(options);
+  try {
+    await fn(server);
+  } finally {
+    await server.stop();
+  }
+}
