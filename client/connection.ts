@@ -17,16 +17,22 @@ import {
 /** The states; transitions are listed in the module doc. */
 export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
 
+/**
+ * An event handler property. Method syntax makes the parameter bivariant, so the
+ * DOM's `(ev: MessageEvent) => any` and `ws`'s handlers both fit.
+ */
+type Handler<E> = { bivariant(event: E): void }["bivariant"] | null;
+
 /** The part of a WebSocket the client uses: browsers, Deno, Node >= 22 and `ws` all fit. */
 export interface WebSocketLike {
   binaryType: string;
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: Handler<unknown>;
+  onmessage: Handler<{ data: unknown }>;
+  onclose: Handler<{ code: number; reason: string }>;
+  onerror: Handler<unknown>;
 }
 
 /** A WebSocket constructor, for runtimes without a global one (Node 20: `ws`). */

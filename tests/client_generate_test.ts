@@ -1,0 +1,140 @@
+/**
+ * The JS client against a real server (fake engine): events as an async
+ * iterable, steer, cancel by handle, by signal and by breaking early, reconnect
+ * with resume, and its typed errors.
+ */
+import assert from "node:assert/strict";
+import {
+  CancelledError,
+  ConnectionError,
+  EmergeClient,
+  ProtocolError,
+  ServerError,
+  type StreamEvent,
+  type WebSocketConstructor,
+} from "../client/mod.ts";
+import { FakeEngine } from "./_fake_engine.ts";
+import { withServer } from "./_server.ts";
+
+const fast = { reconnect: { initialMs: 10, maxMs: 50, maxAttempts: 3 } };
+
+Deno.test("client generate yields lifecycle, frames and audio, and result has absolute URLs", async () => {
+  await withServer({ engine: new FakeEngine({ frames: 2, samples: 100 }) }, async (server) => {
+    const states: string[] = [];
+    const client = new EmergeClient(server.url, { onState: (s) => states.push(s) });
+    const gen = client.generate({ prompt: "a red ball", steps: 4, size: "64x64" });
+    const events: StreamEvent[] = [];
+    for await (const event of gen) events.push(event);
+    const types = events.map((e) => e.type);
+    assert.deepEqual(types.filter((t) => t !== "frame" && t !== "audio"), [
+      "queued",
+      "started",
+      "step",
+      "step",
+      "step",
+      "step",
+      "done",
+    ]);
+    assert.equal(types.filter((t) => t === "frame").length, 8);
+    const audio = events.find((e) => e.type === "audio");
+    assert.ok(
+      audio?.type === "audio" && audio.samples.length === 100 && audio.header.rate === 16000,
+    );
+    const result = await gen.result;
+    assert.equal(result.id, gen.id);
+    assert.equal(result.outputs.video, `${server.url}/v1/videos/${gen.id}/content?variant=video`);
+    const res = await fetch(result.outputs.thumbnail);
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    assert.deepEqual(states, ["connecting", "open"]);
+    client.close();
+  });
+});
+
+Deno.test("client steer, cancel, abort signal and an early break all reach the server", async () => {
+  await withServer({ engine: new FakeEngine({ stepMs: 10 }) }, async (server) => {
+    const client = new EmergeClient(server.url);
+    const steered = client.generate({ prompt: "red", steps: 10 });
+    steered.steer({ prompt: "blue" }); // before the job id is known: queued and sent later
+    const seen: StreamEvent[] = [];
+    for await (const e of steered) seen.push(e);
+    const steer = seen.find((e) => e.type === "steered");
+    assert.deepEqual(steer?.type === "steered" && steer.steer, { prompt: "blue" });
+
+    const cancelled = client.generate({ prompt: "x", steps: 100 });
+    for await (const e of cancelled) if (e.type === "step") cancelled.cancel();
+    await assert.rejects(cancelled.result, CancelledError);
+
+    const controller = new AbortController();
+    const aborted = client.generate({ prompt: "x", steps: 100 }, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 30);
+    await assert.rejects(aborted.result, CancelledError);
+
+    const broken = client.generate({ prompt: "x", steps: 100 });
+    for await (const e of broken) if (e.type === "step") break;
+    const job = server.emerge.registry.get(broken.id!)!;
+    await job.settled;
+    assert.equal(job.state.status, "cancelled");
+    client.close();
+  });
+});
+
+Deno.test("client reconnects after a drop and resumes: every step once, then the result", async () => {
+  await withServer({ engine: new FakeEngine({ stepMs: 10 }) }, async (server) => {
+    const states: string[] = [];
+    const client = new EmergeClient(server.url, { ...fast, onState: (s) => states.push(s) });
+    const gen = client.generate({ prompt: "x", steps: 20 });
+    const steps: number[] = [];
+    let resumed = 0;
+    for await (const e of gen) {
+      if (e.type === "step") {
+        steps.push(e.i);
+        if (e.i === 4) client.dropConnection();
+      }
+      if (e.type === "resumed") resumed++;
+    }
+    assert.deepEqual(steps, [...Array(20).keys()]);
+    assert.equal(resumed, 1);
+    assert.ok((await gen.result).outputs.video.endsWith("variant=video"));
+    assert.deepEqual(states, ["connecting", "open", "reconnecting", "connecting", "open"]);
+    client.close();
+  });
+});
+
+Deno.test("client errors are typed: server codes, refused versions, unreachable servers", async () => {
+  await withServer({ engine: new FakeEngine() }, async (server) => {
+    const client = new EmergeClient(server.url);
+    const bad = client.generate({ prompt: "x", width: 70, height: 64 });
+    const error = await bad.result.catch((e) => e);
+    assert.ok(error instanceof ServerError);
+    assert.equal(error.code, "invalid_request");
+    assert.match(error.message, /width 70/);
+    client.close();
+  });
+
+  // A server from the future answers hello with protocol 2.
+  const future = Deno.serve({ port: 0, onListen() {} }, (req) => {
+    const { socket, response } = Deno.upgradeWebSocket(req);
+    socket.onmessage = () => socket.send(JSON.stringify({ type: "hello", protocol: 2 }));
+    return response;
+  });
+  const newer = new EmergeClient(`http://127.0.0.1:${future.addr.port}`, fast);
+  const refused = await newer.generate({ prompt: "x" }).result.catch((e) => e);
+  assert.ok(refused instanceof ProtocolError, String(refused));
+  assert.match(refused.message, /protocol "2"/);
+  await future.shutdown();
+
+  let constructed = 0;
+  const Counting: WebSocketConstructor = class extends WebSocket {
+    constructor(url: string) {
+      super(url);
+      constructed++;
+    }
+  };
+  const port = future.addr.port; // closed now: nothing listens
+  const lost = new EmergeClient(`ws://127.0.0.1:${port}`, { ...fast, WebSocket: Counting });
+  const failure = await lost.generate({ prompt: "x" }).result.catch((e) => e);
+  assert.ok(failure instanceof ConnectionError, String(failure));
+  assert.match(failure.message, /after 3 attempts/);
+  assert.equal(constructed, 4, "one try and three reconnects, through the given constructor");
+});
