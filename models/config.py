@@ -1,0 +1,107 @@
+"""Configuration of the default pack: geometry, networks and training.
+
+Every checkpoint stores the config it was trained with, so export and sampling
+need nothing else.
+"""
+from dataclasses import dataclass, field, asdict
+
+
+@dataclass
+class Geometry:
+    fps: int = 12  # video frames per second
+    sample_rate: int = 16000  # audio samples per second
+    latent_channels: int = 8  # video latent channels
+    temporal_compression: int = 2  # video frames per latent frame
+    spatial_compression: int = 8  # pixels per latent cell, per axis
+    patch: tuple = (1, 2, 2)  # DiT cube size in latent (t, h, w)
+    audio_latent_rate: int = 25  # audio latent frames (= tokens) per second
+    audio_latent_channels: int = 8
+    n_fft: int = 512  # STFT size of the audio autoencoder (31.25 Hz bins)
+    hop: int = 128  # STFT hop: 125 frames/s, 5 per audio latent frame
+    max_tokens: int = 32  # text tokens per prompt (padded)
+
+
+@dataclass
+class VideoAEConfig:
+    width: int = 64  # channels at latent resolution
+    snippet_frames: int = 8  # frames per training snippet (the AE is fully convolutional)
+    batch: int = 8
+    steps: int = 2000
+    lr: float = 1e-3
+    latent_noise: float = 0.1  # noise added to latents in training: decoder tolerates denoiser error
+
+
+@dataclass
+class AudioAEConfig:
+    width: int = 128
+    batch: int = 16
+    steps: int = 800
+    lr: float = 1e-3
+    log_floor: float = 1e-3  # magnitude floor before the log: silence is log(1e-3)
+    latent_noise: float = 0.1
+
+
+@dataclass
+class TextConfig:
+    width: int = 128  # embedding size D of text_tokens and text_pooled
+    layers: int = 2
+    heads: int = 4
+    batch: int = 64
+    steps: int = 1200
+    lr: float = 1e-3
+
+
+@dataclass
+class DiTConfig:
+    width: int = 128  # 160 cost 2.6x the ONNX time per step on this CPU (~75 GFLOP/s on one core)
+    depth: int = 8
+    heads: int = 4
+    mlp_ratio: float = 4.0
+    batch: int = 24  # clips per step (4 s batches use half)
+    steps: int = 3000
+    lr: float = 4e-4
+    warmup: int = 200
+    ema: float = 0.998
+    caption_dropout: float = 0.1  # fraction trained unconditionally, for classifier-free guidance
+    pool_clips: int = 16000  # pre-encoded clips the denoiser samples from
+    long_fraction: float = 0.15  # fraction of 4 s batches
+
+
+@dataclass
+class SamplerConfig:
+    steps: int = 12
+    shift: float = 3.0
+    guidance_video: float = 4.0
+    guidance_audio: float = 4.0
+
+
+@dataclass
+class PackConfig:
+    geometry: Geometry = field(default_factory=Geometry)
+    video_ae: VideoAEConfig = field(default_factory=VideoAEConfig)
+    audio_ae: AudioAEConfig = field(default_factory=AudioAEConfig)
+    text: TextConfig = field(default_factory=TextConfig)
+    dit: DiTConfig = field(default_factory=DiTConfig)
+    sampler: SamplerConfig = field(default_factory=SamplerConfig)
+    preview_steps: int = 400
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(d: dict) -> "PackConfig":
+        return PackConfig(Geometry(**{**d["geometry"], "patch": tuple(d["geometry"]["patch"])}),
+                          VideoAEConfig(**d["video_ae"]), AudioAEConfig(**d["audio_ae"]),
+                          TextConfig(**d["text"]), DiTConfig(**d["dit"]), SamplerConfig(**d["sampler"]),
+                          d["preview_steps"], d["seed"])
+
+
+def quick_config() -> PackConfig:
+    """Same architecture, a few steps each: proves the train + export path in CI time."""
+    c = PackConfig()
+    c.video_ae.steps, c.audio_ae.steps, c.text.steps = 20, 20, 40
+    c.dit.steps, c.dit.pool_clips, c.dit.batch, c.dit.warmup = 20, 96, 8, 5
+    c.video_ae.width, c.dit.width, c.dit.depth, c.dit.heads = 32, 64, 2, 2
+    c.preview_steps = 10
+    return c

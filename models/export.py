@@ -1,0 +1,106 @@
+"""Export trained models as an Emerge pack: ONNX files, manifest.json, tokenizer.json
+and the model card's facts (see models/PACK.md for the contract)."""
+import inspect
+import json
+import os
+import platform
+import time
+
+import torch
+
+import world
+
+
+def export_onnx(module, args, path, inputs: dict, outputs: dict) -> dict:
+    """Exports with every named axis dynamic; returns the manifest entry of the component.
+
+    inputs/outputs: name -> (dtype, shape) with str for dynamic axes and int for fixed ones.
+    """
+    dynamic = {name: {i: d for i, d in enumerate(shape) if isinstance(d, str)}
+               for name, (_, shape) in {**inputs, **outputs}.items()}
+    extra = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+    tmp = path + ".tmp"
+    torch.onnx.export(module, args, tmp, input_names=list(inputs), output_names=list(outputs),
+                      dynamic_axes=dynamic, opset_version=17, do_constant_folding=True, **extra)
+    os.replace(tmp, path)
+    describe = lambda spec: {n: {"dtype": d, "shape": list(s)} for n, (d, s) in spec.items()}  # noqa: E731
+    return {"file": os.path.basename(path), "inputs": describe(inputs), "outputs": describe(outputs)}
+
+
+def parameter_count(module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def export_pack(cfg, models, tokenizer, preview_state, out, timings, device) -> None:
+    os.makedirs(out, exist_ok=True)
+    g = cfg.geometry
+    models = {k: m.to("cpu").eval() for k, m in models.items()}
+    cv, ca, dt = g.latent_channels, g.audio_latent_channels, cfg.text.width
+    video_latent = ("float32", ["batch", cv, "latent_frames", "latent_height", "latent_width"])
+    audio_latent = ("float32", ["batch", ca, "audio_frames"])
+    frames = ("float32", ["batch", "frames", "height", "width", 3])
+    ex_v, ex_a = torch.randn(2, cv, 12, 8, 8), torch.randn(2, ca, 50)
+    ex_tokens, ex_mask, ex_pooled = torch.randn(2, g.max_tokens, dt), torch.ones(2, g.max_tokens), torch.randn(2, dt)
+    ids = torch.zeros(2, g.max_tokens, dtype=torch.long)
+    path = lambda name: os.path.join(out, f"{name}.onnx")  # noqa: E731
+
+    components = {
+        "text_encoder": export_onnx(
+            models["text"], (ids, torch.ones_like(ids)), path("text_encoder"),
+            {"input_ids": ("int64", ["batch", "tokens"]), "attention_mask": ("int64", ["batch", "tokens"])},
+            {"text_tokens": ("float32", ["batch", "tokens", dt]), "text_pooled": ("float32", ["batch", dt])}),
+        "denoiser": export_onnx(
+            models["dit"], (ex_v, ex_a, torch.rand(2), ex_tokens, ex_mask, ex_pooled), path("denoiser"),
+            {"video": video_latent, "audio": audio_latent, "sigma": ("float32", ["batch"]),
+             "text_tokens": ("float32", ["batch", "tokens", dt]), "text_mask": ("float32", ["batch", "tokens"]),
+             "text_pooled": ("float32", ["batch", dt])},
+            {"video_velocity": video_latent, "audio_velocity": audio_latent}),
+        "video_decoder": export_onnx(models["video_decoder"], (ex_v,), path("video_decoder"),
+                                     {"latent": video_latent}, {"frames": frames}),
+        "preview_decoder": export_onnx(models["preview"], (ex_v,), path("preview_decoder"),
+                                       {"latent": video_latent}, {"frames": frames}),
+        "audio_decoder": export_onnx(models["audio_decoder"], (ex_a,), path("audio_decoder"),
+                                     {"latent": audio_latent}, {"waveform": ("float32", ["batch", "samples"])}),
+        "video_encoder": export_onnx(models["video_encoder"], (torch.rand(1, 24, 64, 64, 3),),
+                                     path("video_encoder"), {"frames": frames}, {"latent": video_latent}),
+        "audio_encoder": export_onnx(models["audio_encoder"], (torch.rand(1, 32000) * 0.1,),
+                                     path("audio_encoder"), {"waveform": ("float32", ["batch", "samples"])},
+                                     {"latent": audio_latent}),
+    }
+    tokenizer.save(os.path.join(out, "tokenizer.json"))
+    params = {"text_encoder": parameter_count(models["text"]) - sum(parameter_count(h) for h in
+                                                                     models["text"].heads.values()),
+              "denoiser": parameter_count(models["dit"]),
+              "video_encoder": parameter_count(models["video_encoder"]),
+              "video_decoder": parameter_count(models["video_decoder"]),
+              "preview_decoder": parameter_count(models["preview"]),
+              "audio_encoder": parameter_count(models["audio_encoder"]),
+              "audio_decoder": parameter_count(models["audio_decoder"])}
+    manifest = {
+        "format": "emerge-pack/1",
+        "name": "emerge-tiny-av",
+        "version": "1.0.0",
+        "components": components,
+        "tokenizer": {"file": "tokenizer.json", "max_length": g.max_tokens, "pad_id": 0},
+        "video": {"fps": g.fps, "latent_channels": cv, "temporal_compression": g.temporal_compression,
+                  "spatial_compression": g.spatial_compression, "patch": list(g.patch)},
+        "audio": {"sample_rate": g.sample_rate, "latent_rate": g.audio_latent_rate, "latent_channels": ca},
+        "sizes": [{"name": n, "width": w, "height": h} for n, (w, h) in world.SIZES.items()],
+        "durations": list(world.DURATIONS),
+        "sampler": {"scheduler": "euler", "steps": cfg.sampler.steps, "shift": cfg.sampler.shift,
+                    "guidance": {"video": cfg.sampler.guidance_video, "audio": cfg.sampler.guidance_audio}},
+        "preview": {"latent_to_rgb": preview_state["latent_to_rgb"], "rgb_bias": preview_state["rgb_bias"]},
+        "heldout": world.HELDOUT,
+        "provenance": {
+            "trained_on": "the synthetic audio-visual world of models/world.py (clips generated on the fly)",
+            "hardware": f"{device} ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
+                        + (f", {torch.cuda.get_device_name(0)}" if device.type == "cuda" else ""),
+            "torch": torch.__version__,
+            "train_seconds": {k: round(v) for k, v in timings.items()},
+            "parameters": params,
+            "config": cfg.to_dict(),
+            "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        },
+    }
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
