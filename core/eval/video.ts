@@ -7,7 +7,14 @@ import type { Clip } from "./clip.ts";
 import { median } from "./_stats.ts";
 import { histogramMedian, type Region, segmentFrame } from "./segment.ts";
 import { measureShape, type ShapeMeasures } from "./shape.ts";
-import { BACKGROUNDS, COLORS, nearestColor, type Rgb, SIZE_FRACTION } from "./world.ts";
+import {
+  BACKGROUNDS,
+  colorDistance,
+  COLORS,
+  nearestColor,
+  type Rgb,
+  SIZE_FRACTION,
+} from "./world.ts";
 
 /** What the frames show, before any comparison with the prompt. */
 export interface VideoAnalysis {
@@ -39,8 +46,7 @@ export function analyzeVideo(clip: Clip): VideoAnalysis {
     const object = regions[0] ?? null;
     track.push(object);
     if (!object) continue;
-    // Interior pixels only: the edges of a blurred shape blend into the background.
-    const pixels = interiorPixels(labels, object, width);
+    const pixels = corePixels(frame, labels, object, width, background);
     const sum = [0, 0, 0];
     for (const p of pixels) {
       for (let c = 0; c < 3; c++) {
@@ -97,8 +103,18 @@ function classifySize(measures: readonly ShapeMeasures[], shape: string, size: n
   return radius / size > split ? "large" : "small";
 }
 
-/** Pixels of `region` whose four neighbours belong to it too; all of it when none do. */
-function interiorPixels(labels: Int32Array, region: Region, width: number): number[] {
+/**
+ * The pixels that show the object's own color: interior ones (all four neighbours
+ * in the region), and of those the half farthest from the background, since blur
+ * blends a small shape's middle with the background too.
+ */
+function corePixels(
+  frame: Uint8Array,
+  labels: Int32Array,
+  region: Region,
+  width: number,
+  background: Rgb,
+): number[] {
   const all: number[] = [];
   const inner: number[] = [];
   const same = (q: number) => labels[q] === region.label;
@@ -111,5 +127,9 @@ function interiorPixels(labels: Int32Array, region: Region, width: number): numb
       if (inside && same(p - 1) && same(p + 1) && same(p - width) && same(p + width)) inner.push(p);
     }
   }
-  return inner.length > 0 ? inner : all;
+  const pixels = inner.length > 0 ? inner : all;
+  const distance = (p: number) =>
+    colorDistance([frame[3 * p]!, frame[3 * p + 1]!, frame[3 * p + 2]!], background);
+  const ranked = pixels.map((p) => [distance(p), p] as const).sort((a, b) => b[0] - a[0]);
+  return ranked.slice(0, Math.ceil(ranked.length / 2)).map(([, p]) => p);
 }
