@@ -58,6 +58,7 @@ export interface Preview {
 export type GenerationEvent =
   | { type: "queued"; position: number }
   | { type: "started" }
+  /** Step `i` of `n` (1-based) is done; `sigma` is the noise level the model saw. */
   | { type: "step"; i: number; n: number; sigma: number }
   | { type: "preview"; preview: Preview }
   | { type: "steered"; steer: SteerRequest }
@@ -77,13 +78,25 @@ export interface GenerationHandle {
   readonly result: Promise<GenerationOutputs>;
 }
 
+/** Options of one `generate` call. */
+export interface GenerateOptions {
+  /** Aborting cancels the job: it stops within one model call and is never decoded. */
+  signal?: AbortSignal;
+  /** Job id and output file stem; a random UUID when absent. */
+  id?: string;
+  /** Folder for the output files; the engine's default when absent. */
+  outDir?: string;
+  /**
+   * The initial latent noise, packed `[video (Cv, Tv, Hv, Wv)..., audio (Ca, Ta)...]`,
+   * instead of the seeded one: for parity tests against another sampler.
+   */
+  noise?: Float32Array;
+}
+
 /** The surface the server and benchmarks use. `core/engine.ts` implements it. */
 export interface GenerationEngine {
   /** Fills defaults from the pack and checks the request; throws an EngineError on bad input. */
   resolve(partial: Partial<GenerationRequest> & { prompt: string }): GenerationRequest;
-  generate(
-    request: GenerationRequest,
-    options?: { signal?: AbortSignal; id?: string; outDir?: string },
-  ): GenerationHandle;
+  generate(request: GenerationRequest, options?: GenerateOptions): GenerationHandle;
   close(): Promise<void>;
 }

@@ -26,7 +26,7 @@ export {
 } from "./score.ts";
 export { clickFrames, detectClicks, detectPitch } from "./audio.ts";
 export { analyzeVideo, type VideoAnalysis } from "./video.ts";
-export { analyzeMotion, type MotionAnalysis } from "./motion.ts";
+export { analyzeMotion, type MotionAnalysis, type TurningPoint, turningPoints } from "./motion.ts";
 export { type Region, type Segmentation, segmentFrame } from "./segment.ts";
 export { decodeWav, type Wave } from "./wav.ts";
 export type { Attributes, Rgb } from "./world.ts";

@@ -17,7 +17,9 @@ export interface MotionAnalysis {
 }
 
 type Axis = "x" | "y";
-interface TurningPoint {
+
+/** A local extreme of a track along one axis. */
+export interface TurningPoint {
   index: number;
   kind: "min" | "max";
   /** True when the swings on both sides reach the minimum; false at the clip's ends. */
@@ -35,7 +37,9 @@ export function analyzeMotion(
 ): MotionAnalysis {
   if (track.every((r) => r === null)) return { motion: "none", hits: [] };
   const size = Math.min(width, height);
-  const swing = 0.06 * size; // the slowest world motion covers >= 1.8 px a frame at 64 px
+  // 3.8 px at 64: above a generated blob's jitter, far below the >= 37 px a world
+  // shape travels between two walls.
+  const swing = 0.06 * size;
   const hits = new Set<number>();
   let bounced = false;
   const ranges = { x: 0, y: 0 };
@@ -55,8 +59,9 @@ export function analyzeMotion(
   const major: Axis = ranges.x >= ranges.y ? "x" : "y";
   const minor: Axis = major === "x" ? "y" : "x";
   // Bounce is diagonal: a short bounce clip may end before its first full turn.
+  const sorted = [...hits].sort((a, b) => a - b);
   if (bounced || ranges[minor] >= Math.max(swing, 0.25 * ranges[major])) {
-    return { motion: "bounce", hits: [...hits].sort((a, b) => a - b) };
+    return { motion: "bounce", hits: sorted };
   }
   const net = nets[major];
   const motion = Math.abs(net) < swing
@@ -64,7 +69,7 @@ export function analyzeMotion(
     : major === "x"
     ? (net < 0 ? "left" : "right")
     : (net < 0 ? "up" : "down");
-  return { motion, hits: [...hits].sort((a, b) => a - b) };
+  return { motion, hits: sorted };
 }
 
 /** Zigzag turning points of `values`: reversals by at least `swing`, plus the ends' extremes. */

@@ -1,5 +1,5 @@
 /** Reading clip folders (models/WORLD.md, "Clip folders") into in-memory clips. */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Clip } from "./clip.ts";
 import { EvalError } from "./errors.ts";
 import { decodeWav } from "./wav.ts";
@@ -52,7 +52,7 @@ export async function readClip(dir: string): Promise<Clip> {
       : fail(`meta.json has no positive integer "${key}"`);
   };
   const width = int("width"), height = int("height"), fps = int("fps"), frames = int("frames");
-  int("sample_rate");
+  const sampleRate = int("sample_rate");
   const attributes = readAttributes(meta["attributes"]) ?? fail(
     `meta.json "attributes" must name ${ATTRIBUTE_NAMES.join(", ")} as strings`,
   );
@@ -75,8 +75,11 @@ export async function readClip(dir: string): Promise<Clip> {
     if (error instanceof EvalError) throw error;
     return fail(`audio.wav cannot be decoded (${(error as Error).message})`, error);
   }
+  if (wave.sampleRate !== sampleRate) {
+    fail(`audio.wav is at ${wave.sampleRate} Hz but meta.json says ${sampleRate}`);
+  }
   const clip: Clip = {
-    id: dir.split(/[\\/]/).filter(Boolean).pop() ?? dir,
+    id: basename(dir),
     frames: pixels,
     width,
     height,

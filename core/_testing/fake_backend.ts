@@ -1,0 +1,139 @@
+/**
+ * A Backend made of exact math, for engine tests without a trained pack. The text
+ * encoder maps a prompt to a number (its "target mean"); the denoiser is the exact
+ * rectified-flow velocity for data N(target, 0.5^2) (gaussian_flow.ts), so prompts,
+ * guidance, steers and seeds all change the result in a predictable way. Every call is
+ * recorded, and optional delays stand in for model time.
+ */
+import {
+  type Backend,
+  type DenoiseBatch,
+  type ModelStats,
+  StatsRecorder,
+  type TextEncoding,
+  type Velocity,
+  type VideoDecoder,
+} from "../backend.ts";
+import type { ClipGeometry } from "../geometry.ts";
+import { gaussianVelocity } from "./gaussian_flow.ts";
+
+/** Milliseconds each kind of call waits before answering. */
+export interface FakeDelays {
+  denoise?: number;
+  previewDecode?: number;
+  finalDecode?: number;
+}
+
+const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+
+/** A prompt's target mean: stable, different for different prompts, 0 for "". */
+export function promptTarget(prompt: string): number {
+  let h = 0;
+  for (const ch of prompt) h = (h * 31 + ch.charCodeAt(0)) % 1000;
+  return prompt === "" ? 0 : 0.5 + h / 1000;
+}
+
+/** The fake; `calls` lists every model call in order. */
+export class FakeBackend implements Backend {
+  readonly textLength = 4;
+  readonly textDim = 2;
+  readonly calls: { kind: string; rows: number; sigmas?: number[]; prompts?: string[] }[] = [];
+  /** Every final video latent decoded, in order. */
+  readonly decodedFinal: Float32Array[] = [];
+  delays: FakeDelays;
+  #stats = new StatsRecorder();
+
+  constructor(delays: FakeDelays = {}) {
+    this.delays = delays;
+  }
+
+  encodeText(prompts: string[]): Promise<TextEncoding[]> {
+    this.calls.push({ kind: "text", rows: prompts.length, prompts });
+    return this.#stats.time("text_encoder", () =>
+      Promise.resolve(prompts.map((p) => ({
+        tokens: new Float32Array(this.textLength * this.textDim).fill(promptTarget(p)),
+        mask: new Float32Array(this.textLength).fill(p === "" ? 0 : 1),
+        pooled: Float32Array.of(promptTarget(p), 0),
+      }))));
+  }
+
+  denoise(batch: DenoiseBatch): Promise<Velocity> {
+    this.calls.push({ kind: "denoise", rows: batch.rows, sigmas: Array.from(batch.sigma) });
+    return this.#stats.time("denoiser", async () => {
+      await sleep(this.delays.denoise ?? 0);
+      const { videoSize, audioSize } = batch.geometry;
+      const out = {
+        video: new Float32Array(batch.video.length),
+        audio: new Float32Array(batch.audio.length),
+      };
+      for (let r = 0; r < batch.rows; r++) {
+        const data = {
+          mu: Float32Array.of(batch.textPooled[r * this.textDim]!),
+          s: Float32Array.of(0.5),
+        };
+        const t = batch.sigma[r]!;
+        out.video.set(
+          gaussianVelocity(data, batch.video.subarray(r * videoSize, (r + 1) * videoSize), t),
+          r * videoSize,
+        );
+        out.audio.set(
+          gaussianVelocity(data, batch.audio.subarray(r * audioSize, (r + 1) * audioSize), t),
+          r * audioSize,
+        );
+      }
+      return out;
+    });
+  }
+
+  decodeVideo(latent: Float32Array, g: ClipGeometry, which: VideoDecoder): Promise<Float32Array> {
+    this.calls.push({ kind: `video_${which}`, rows: 1 });
+    if (which === "final") this.decodedFinal.push(latent.slice());
+    return this.#stats.time(`${which}_decoder`, async () => {
+      await sleep((which === "final" ? this.delays.finalDecode : this.delays.previewDecode) ?? 0);
+      const [, tv, hv, wv] = g.video;
+      const frames = new Float32Array(g.frames * g.height * g.width * 3);
+      for (let t = 0; t < g.frames; t++) {
+        for (let y = 0; y < g.height; y++) {
+          for (let x = 0; x < g.width; x++) {
+            const lt = Math.floor((t * tv) / g.frames),
+              ly = Math.floor((y * hv) / g.height),
+              lx = Math.floor((x * wv) / g.width);
+            const value = 0.5 + 0.2 * latent[(lt * hv + ly) * wv + lx]!;
+            frames.fill(
+              value,
+              ((t * g.height + y) * g.width + x) * 3,
+              ((t * g.height + y) * g.width + x) * 3 + 3,
+            );
+          }
+        }
+      }
+      return frames;
+    });
+  }
+
+  decodeAudio(latent: Float32Array, g: ClipGeometry): Promise<Float32Array> {
+    this.calls.push({ kind: "audio", rows: 1 });
+    return this.#stats.time("audio_decoder", () => {
+      const [, ta] = g.audio;
+      return Promise.resolve(
+        Float32Array.from(
+          { length: g.samples },
+          (_, i) => 0.1 * latent[Math.floor((i * ta) / g.samples)]! * Math.sin(i / 5),
+        ),
+      );
+    });
+  }
+
+  /** How many calls of `kind` were made. */
+  count(kind: string): number {
+    return this.calls.filter((c) => c.kind === kind).length;
+  }
+
+  stats(): ModelStats {
+    return this.#stats.snapshot();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

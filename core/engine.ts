@@ -1,0 +1,157 @@
+/**
+ * The Emerge engine: `Engine.load(packDir)` opens a model pack once, `generate()`
+ * queues a job and returns its handle at once; one shared step loop (step_loop.ts)
+ * runs every job, batching those of the same shape into one model call.
+ */
+import { join } from "node:path";
+import type { Backend, ModelStats } from "./backend.ts";
+import { EngineClosedError, InvalidRequestError } from "./errors.ts";
+import { Job } from "./job.ts";
+import { gaussianNoise } from "./noise.ts";
+import { type Device, loadPack } from "./pack/load.ts";
+import type { Manifest } from "./pack/manifest.ts";
+import { OnnxBackend } from "./pack/onnx_backend.ts";
+import { DEFAULT_PREVIEW, type PreviewOptions } from "./preview.ts";
+import { checkRequest, checkSteer, resolveRequest } from "./request.ts";
+import { shiftFor, type ShiftMode, sigmaSchedule } from "./schedulers/mod.ts";
+import { StepLoop } from "./step_loop.ts";
+import { TextCache } from "./text_cache.ts";
+import type {
+  GenerateOptions,
+  GenerationEngine,
+  GenerationHandle,
+  GenerationRequest,
+  SteerRequest,
+} from "./types.ts";
+
+/** How an engine runs; every field has a default. */
+export interface EngineOptions {
+  /** Execution provider for the pack's sessions (default "cpu"). */
+  device?: Device;
+  /** onnxruntime intra-op threads per session (default: all cores). */
+  intraOpThreads?: number;
+  /** Where outputs go when `generate` names no `outDir` (default "data/outputs"). */
+  outDir?: string;
+  /** Most jobs in one denoiser call (default 8; each job adds two rows for CFG). */
+  maxBatch?: number;
+  /** Preview decoder or linear map, image format and quality. */
+  preview?: Partial<PreviewOptions>;
+  /** Schedule shift: the manifest's static `sampler.shift` unless given. */
+  shift?: ShiftMode;
+  /** Prompts whose encodings are kept (default 64). */
+  textCacheSize?: number;
+}
+
+const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * Runs a model pack.
+ *
+ * @example
+ * const engine = await Engine.load("models/default");
+ * const handle = engine.generate(engine.resolve({ prompt: "a red ball bounces", seed: 1 }));
+ * for await (const event of handle.events) console.log(event.type);
+ * const { video } = await handle.result;
+ * await engine.close();
+ */
+export class Engine implements GenerationEngine {
+  readonly manifest: Manifest;
+  #backend: Backend;
+  #loop: StepLoop;
+  #options: Required<Pick<EngineOptions, "outDir">> & { shift: ShiftMode };
+  #order = 0;
+  #closed = false;
+
+  /** An engine over any Backend (tests pass an exact-math one). */
+  constructor(manifest: Manifest, backend: Backend, options: EngineOptions = {}) {
+    this.manifest = manifest;
+    this.#backend = backend;
+    this.#options = {
+      outDir: options.outDir ?? "data/outputs",
+      shift: options.shift ?? { kind: "static", shift: manifest.sampler.shift },
+    };
+    this.#loop = new StepLoop({
+      manifest,
+      backend,
+      texts: new TextCache((prompts) => backend.encodeText(prompts), options.textCacheSize ?? 64),
+      preview: { ...DEFAULT_PREVIEW, ...options.preview },
+      maxBatch: options.maxBatch ?? 8,
+    });
+  }
+
+  /** Opens the pack in `packDir` (sessions are created once, here). */
+  static async load(packDir: string, options: EngineOptions = {}): Promise<Engine> {
+    const pack = await loadPack(packDir, {
+      ...(options.device ? { device: options.device } : {}),
+      ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
+    });
+    return new Engine(pack.manifest, new OnnxBackend(pack), options);
+  }
+
+  resolve(partial: Partial<GenerationRequest> & { prompt: string }): GenerationRequest {
+    return resolveRequest(this.manifest, partial);
+  }
+
+  /** Jobs not yet ended. */
+  get active(): number {
+    return this.#loop.active;
+  }
+
+  /** Time spent in model calls since load (the bench's denominator). */
+  stats(): ModelStats {
+    return this.#backend.stats();
+  }
+
+  generate(request: GenerationRequest, options: GenerateOptions = {}): GenerationHandle {
+    if (this.#closed) throw new EngineClosedError("Cannot start job: the engine is closed");
+    const geometry = checkRequest(this.manifest, request);
+    const id = options.id ?? crypto.randomUUID();
+    if (!SAFE_ID.test(id)) {
+      throw new InvalidRequestError(
+        `Cannot start job: id ${JSON.stringify(id)} is not a safe file name`,
+      );
+    }
+    const size = geometry.videoSize + geometry.audioSize;
+    if (options.noise && options.noise.length !== size) {
+      throw new InvalidRequestError(
+        `Cannot start job: noise has ${options.noise.length} values but the latent has ${size}`,
+      );
+    }
+    const signal = options.signal ?? new AbortController().signal;
+    const job = new Job({
+      id,
+      request: structuredClone(request),
+      geometry,
+      signal,
+      outDir: options.outDir ?? this.#options.outDir,
+      order: this.#order++,
+      sigmas: sigmaSchedule(request.steps, shiftFor(this.#options.shift, geometry.tokens)),
+      noise: options.noise?.slice() ?? gaussianNoise(request.seed, size),
+    });
+    job.emit({ type: "queued", position: this.#loop.active });
+    // Cancel at once, not at the next turn: the in-flight call's result is then ignored.
+    if (signal.aborted) job.cancel();
+    else {
+      const onAbort = () => job.cancel();
+      signal.addEventListener("abort", onAbort, { once: true });
+      job.result.finally(() => signal.removeEventListener("abort", onAbort)).catch(() => {});
+      this.#loop.add(job);
+    }
+    return job.handle((change: SteerRequest) => {
+      checkSteer(change);
+      if (!job.ended && job.state !== "decoding") job.pendingSteers.push(structuredClone(change));
+    });
+  }
+
+  /** Fails every unfinished job, waits for the loop, releases the sessions. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#loop.failAll(new EngineClosedError("Cannot finish job: the engine was closed"));
+    await this.#loop.idle();
+    await this.#backend.close();
+  }
+}
+
+/** The default pack folder, beside this repository's models/ code. */
+export const DEFAULT_PACK_DIR = join(import.meta.dirname ?? ".", "..", "models", "default");

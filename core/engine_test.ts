@@ -1,0 +1,228 @@
+import assert from "node:assert/strict";
+import { InvalidRequestError } from "./errors.ts";
+import { collect, fakeEngine, types } from "./_testing/engine_harness.ts";
+import { hasFfprobe, probe } from "./_testing/ffprobe.ts";
+
+const ffmpeg = await hasFfprobe();
+
+Deno.test({
+  name: "generate emits queued, started, every step, previews, then done with files",
+  ignore: !ffmpeg,
+  fn: async () => {
+    await using t = await fakeEngine();
+    const handle = t.engine.generate(
+      t.engine.resolve({ prompt: "a red ball", steps: 4, seed: 1, previewEvery: 1 }),
+    );
+    const events = await collect(handle);
+    const kinds = types(events).filter((k) => k !== "preview");
+    assert.deepEqual(kinds, ["queued", "started", "step", "step", "step", "step", "done"]);
+    const steps = events.flatMap((e) => (e.type === "step" ? [[e.i, e.n]] : []));
+    assert.deepEqual(steps, [[1, 4], [2, 4], [3, 4], [4, 4]]);
+    const sigmas = events.flatMap((e) => (e.type === "step" ? [e.sigma] : []));
+    assert.equal(sigmas[0], 1);
+    const outputs = await handle.result;
+    assert.deepEqual((await probe(outputs.video))?.codecs, ["aac", "h264"]);
+    const previews = events.flatMap((e) => (e.type === "preview" ? [e.preview] : []));
+    assert.ok(previews.length >= 1, "at least one preview");
+    assert.equal(previews[0]!.frames.length, 24, "one image per video frame");
+    assert.deepEqual([previews[0]!.frames[0]![0], previews[0]!.frames[0]![1]], [0xff, 0xd8]);
+    assert.equal(previews[0]!.audio.length, 32000);
+  },
+});
+
+Deno.test("the same seed gives the same clip and another seed a different one", async () => {
+  await using t = await fakeEngine();
+  const run = (seed: number) =>
+    t.engine.generate(t.engine.resolve({ prompt: "x", steps: 3, seed, previewEvery: 0 })).result;
+  await Promise.all([run(5), run(5), run(6)]);
+  const [a, b, c] = t.backend.decodedFinal;
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+});
+
+Deno.test("four concurrent jobs share every denoiser call (2 rows each for CFG)", async () => {
+  await using t = await fakeEngine();
+  const handles = [1, 2, 3, 4].map((seed) =>
+    t.engine.generate(t.engine.resolve({ prompt: `job ${seed}`, steps: 5, seed, previewEvery: 0 }))
+  );
+  await Promise.all(handles.map((h) => h.result));
+  const denoise = t.backend.calls.filter((c) => c.kind === "denoise");
+  assert.equal(denoise.length, 5, "one call per step for all four jobs");
+  assert.ok(denoise.every((c) => c.rows === 8), `rows: ${denoise.map((c) => c.rows)}`);
+  assert.equal(t.backend.count("text"), 1, "all prompts encoded in one call");
+});
+
+Deno.test("a batched job ends exactly where the same job alone ends", async () => {
+  await using t = await fakeEngine();
+  const request = (seed: number) =>
+    t.engine.resolve({ prompt: "p", steps: 6, seed, previewEvery: 0, scheduler: "dpmpp2m" });
+  await t.engine.generate(request(9)).result; // alone
+  const alone = t.backend.decodedFinal[0]!;
+  await Promise.all([request(1), request(9), request(2)].map((r) => t.engine.generate(r).result));
+  const batched = t.backend.decodedFinal.slice(1);
+  assert.ok(
+    batched.some((x) => x.every((v, i) => v === alone[i])),
+    "seed 9 batched equals seed 9 alone",
+  );
+});
+
+Deno.test("jobs of different sizes never share a call and alternate fairly", async () => {
+  await using t = await fakeEngine();
+  const square = t.engine.generate(
+    t.engine.resolve({ prompt: "a", steps: 3, seed: 1, previewEvery: 0 }),
+  );
+  const wide = t.engine.generate(
+    t.engine.resolve({ prompt: "b", steps: 3, seed: 2, width: 96, previewEvery: 0 }),
+  );
+  await Promise.all([square.result, wide.result]);
+  const rows = t.backend.calls.filter((c) => c.kind === "denoise").map((c) => c.rows);
+  assert.deepEqual(rows, [2, 2, 2, 2, 2, 2]);
+  const sigmas = t.backend.calls.filter((c) => c.kind === "denoise").map((c) => c.sigmas![0]);
+  assert.equal(sigmas[0], sigmas[1], "both jobs took step 1 before either took step 2");
+});
+
+Deno.test("guidance changes the result, separately for video and audio", async () => {
+  await using t = await fakeEngine();
+  const run = (video: number, audio: number) =>
+    t.engine.generate(
+      t.engine.resolve({
+        prompt: "q",
+        steps: 3,
+        seed: 3,
+        guidance: { video, audio },
+        previewEvery: 0,
+      }),
+    )
+      .result;
+  await run(1, 1);
+  await run(4, 1);
+  const [base, guided] = t.backend.decodedFinal;
+  assert.notDeepEqual(base, guided, "video guidance moved the video latent");
+});
+
+Deno.test("cancel stops within one model call, is never decoded and rejects with AbortError", async () => {
+  await using t = await fakeEngine({ denoise: 5 });
+  const controller = new AbortController();
+  const handle = t.engine.generate(
+    t.engine.resolve({ prompt: "c", steps: 50, seed: 1, previewEvery: 0 }),
+    {
+      signal: controller.signal,
+    },
+  );
+  const events: string[] = [];
+  let abortedAt = 0, cancelledAt = 0;
+  for await (const event of handle.events) {
+    events.push(event.type);
+    if (event.type === "step" && event.i === 2) {
+      controller.abort();
+      abortedAt = performance.now();
+    }
+    if (event.type === "cancelled") cancelledAt = performance.now();
+  }
+  assert.equal(events.at(-1), "cancelled");
+  assert.ok(events.filter((e) => e === "step").length <= 3);
+  await assert.rejects(
+    handle.result,
+    (e: unknown) => e instanceof DOMException && e.name === "AbortError",
+  );
+  await t.engine.close();
+  assert.ok(t.backend.count("denoise") <= 3, `${t.backend.count("denoise")} denoiser calls`);
+  assert.equal(t.backend.count("video_final"), 0, "a cancelled job is never decoded");
+  assert.ok(cancelledAt - abortedAt < 15, `cancel took ${cancelledAt - abortedAt} ms`);
+});
+
+Deno.test("a signal aborted before generate cancels without any model call", async () => {
+  await using t = await fakeEngine();
+  const handle = t.engine.generate(t.engine.resolve({ prompt: "z", steps: 3, seed: 1 }), {
+    signal: AbortSignal.abort(),
+  });
+  assert.deepEqual(types(await collect(handle)), ["queued", "cancelled"]);
+  assert.equal(t.backend.calls.length, 0);
+});
+
+Deno.test("steer re-encodes the new prompt and applies it from the next step", async () => {
+  await using t = await fakeEngine({ denoise: 2 });
+  const request = t.engine.resolve({
+    prompt: "old",
+    steps: 6,
+    seed: 4,
+    previewEvery: 0,
+    scheduler: "dpmpp2m",
+  });
+  const steered = t.engine.generate(request);
+  const events: string[] = [];
+  for await (const event of steered.events) {
+    events.push(event.type === "step" ? `step${event.i}` : event.type);
+    if (event.type === "step" && event.i === 2) {
+      steered.steer({ prompt: "new", guidance: { audio: 2 } });
+    }
+  }
+  // The loop never waits for the consumer, so at most the one call in flight when the
+  // steer arrived still used the old prompt.
+  const at = events.indexOf("steered");
+  assert.ok(["step2", "step3"].includes(events[at - 1]!), events.join(" "));
+  assert.equal(events[at + 1], events[at - 1] === "step2" ? "step3" : "step4");
+  assert.ok(t.backend.calls.some((c) => c.kind === "text" && c.prompts?.includes("new")));
+  await t.engine.generate(request).result; // the same job unsteered
+  const [withSteer, without] = t.backend.decodedFinal;
+  assert.notDeepEqual(withSteer, without);
+});
+
+Deno.test("previews never stall the steps: a slow preview decoder is skipped while busy", async () => {
+  await using t = await fakeEngine({ denoise: 1, previewDecode: 150 });
+  const start = performance.now();
+  const handle = t.engine.generate(
+    t.engine.resolve({ prompt: "s", steps: 12, seed: 1, previewEvery: 1 }),
+  );
+  let lastStepAt = 0;
+  for await (const event of handle.events) {
+    if (event.type === "step" && event.i === 12) lastStepAt = performance.now();
+  }
+  assert.ok(
+    lastStepAt - start < 150,
+    `12 steps took ${lastStepAt - start} ms behind a 150 ms preview`,
+  );
+  assert.ok(
+    t.backend.count("video_preview") <= 2,
+    `${t.backend.count("video_preview")} preview decodes`,
+  );
+});
+
+Deno.test("linear previews need no preview decoder call", async () => {
+  await using t = await fakeEngine({}, { preview: { mode: "linear" } });
+  const handle = t.engine.generate(
+    t.engine.resolve({ prompt: "l", steps: 3, seed: 1, previewEvery: 1 }),
+  );
+  const previews = (await collect(handle)).flatMap((
+    e,
+  ) => (e.type === "preview" ? [e.preview] : []));
+  assert.ok(previews.length >= 1);
+  assert.equal(previews[0]!.frames.length, 24);
+  assert.equal(t.backend.count("video_preview"), 0);
+});
+
+Deno.test("generate refuses a bad request synchronously with a stable code", async () => {
+  await using t = await fakeEngine();
+  const request = { ...t.engine.resolve({ prompt: "x" }), width: 70 };
+  assert.throws(
+    () => t.engine.generate(request),
+    (e: unknown) =>
+      e instanceof InvalidRequestError && e.code === "invalid_request" &&
+      e.message === "Cannot start job: width 70 is not a multiple of 16",
+  );
+  assert.throws(
+    () => t.engine.generate(t.engine.resolve({ prompt: "x" }), { id: "../etc" }),
+    /not a safe file name/,
+  );
+});
+
+Deno.test("close fails unfinished jobs with engine_closed", async () => {
+  await using t = await fakeEngine({ denoise: 5 });
+  const handle = t.engine.generate(
+    t.engine.resolve({ prompt: "x", steps: 100, seed: 1, previewEvery: 0 }),
+  );
+  await t.engine.close();
+  const events = await collect(handle);
+  const last = events.at(-1);
+  assert.equal(last?.type === "failed" && last.code, "engine_closed");
+});

@@ -1,0 +1,107 @@
+/**
+ * Renders a preview of a job's predicted clean sample x0: every video frame, encoded
+ * small, and the decoded audio. Two ways to get frames:
+ * - "decoder": the pack's tiny preview decoder (TAEHV-like, sharp and cheap);
+ * - "linear": the manifest's latent->RGB map, per latent pixel, upscaled nearest and
+ *   repeated over the temporal compression. No model call at all.
+ * The engine runs this off the step loop, at most one per job, dropping when busy.
+ */
+import type { Backend } from "./backend.ts";
+import type { ClipGeometry } from "./geometry.ts";
+import { toRgb8 } from "./media/frames.ts";
+import { encodeFrames, encodeImage, type ImageFormat } from "./media/images.ts";
+import type { Manifest } from "./pack/manifest.ts";
+import type { Preview } from "./types.ts";
+
+/** How previews are made. */
+export interface PreviewOptions {
+  mode: "decoder" | "linear";
+  format: ImageFormat;
+  /** Encoder quality, 1-100; ~70 keeps a 64x64 JPEG near 1 KB. */
+  quality: number;
+}
+
+/** The defaults: the preview decoder, JPEG at quality 70. */
+export const DEFAULT_PREVIEW: PreviewOptions = { mode: "decoder", format: "jpeg", quality: 70 };
+
+/**
+ * `rgb = latent . latent_to_rgb + rgb_bias` per latent pixel, clipped to [0, 1]:
+ * Tv frames of Hv x Wv, channel last.
+ */
+export function latentToRgb(
+  latent: Float32Array,
+  g: ClipGeometry,
+  map: Manifest["preview"],
+): Float32Array {
+  const [channels, frames, height, width] = g.video;
+  const plane = frames * height * width;
+  const out = new Float32Array(plane * 3);
+  for (let p = 0; p < plane; p++) {
+    for (let k = 0; k < 3; k++) {
+      let sum = map.rgb_bias[k]!;
+      for (let c = 0; c < channels; c++) sum += latent[c * plane + p]! * map.latent_to_rgb[c]![k]!;
+      out[p * 3 + k] = Math.max(0, Math.min(1, sum));
+    }
+  }
+  return out;
+}
+
+async function linearFrames(
+  video: Float32Array,
+  g: ClipGeometry,
+  m: Manifest,
+  options: PreviewOptions,
+): Promise<Uint8Array[]> {
+  const [, latentFrames, height, width] = g.video;
+  const rgb = toRgb8(latentToRgb(video, g, m.preview), latentFrames, width, height);
+  const scale = g.width / width;
+  const encoded = await Promise.all(
+    Array.from({ length: latentFrames }, (_, t) =>
+      encodeImage({
+        data: rgb.data.subarray(t * width * height * 3, (t + 1) * width * height * 3),
+        width,
+        height,
+      }, {
+        ...options,
+        scale,
+      })),
+  );
+  // One latent frame stands for `temporal_compression` video frames.
+  return Array.from(
+    { length: g.frames },
+    (_, f) => encoded[Math.floor((f * latentFrames) / g.frames)]!,
+  );
+}
+
+/**
+ * Decodes and encodes one preview. `stillWanted` is asked before each model call, so
+ * a job cancelled meanwhile costs no more model time; null is returned then.
+ */
+export async function renderPreview(
+  backend: Backend,
+  manifest: Manifest,
+  g: ClipGeometry,
+  x0: Float32Array,
+  at: { step: number; sigma: number },
+  options: PreviewOptions,
+  stillWanted: () => boolean,
+): Promise<Preview | null> {
+  const video = x0.subarray(0, g.videoSize), audioLatent = x0.subarray(g.videoSize);
+  const framesPromise = (async () => {
+    if (options.mode === "linear") return linearFrames(video, g, manifest, options);
+    if (!stillWanted()) return null;
+    const decoded = await backend.decodeVideo(video, g, "preview");
+    return encodeFrames(toRgb8(decoded, g.frames, g.width, g.height), options);
+  })();
+  const audioPromise = stillWanted() ? backend.decodeAudio(audioLatent, g) : Promise.resolve(null);
+  const [frames, audio] = await Promise.all([framesPromise, audioPromise]);
+  if (frames === null || audio === null) return null;
+  return {
+    step: at.step,
+    sigma: at.sigma,
+    frames,
+    format: options.format,
+    audio,
+    sampleRate: g.sampleRate,
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * The step loop: one async loop for the whole engine. Each turn it encodes any new or
+ * steered text, picks the jobs for the next call (same latent shape, fairly, see
+ * batching.ts), runs ONE denoiser call for all of them with conditional and
+ * unconditional rows side by side, and takes each job's scheduler step. Previews and
+ * final decodes are started, not awaited, so the next call never waits on them.
+ */
+import type { Backend, DenoiseBatch, Velocity } from "./backend.ts";
+import { pickBatch } from "./batching.ts";
+import { EngineError, ModelFailedError, wrapError } from "./errors.ts";
+import { guide } from "./guidance.ts";
+import type { Job } from "./job.ts";
+import { writeOutputs } from "./media/outputs.ts";
+import type { Manifest } from "./pack/manifest.ts";
+import { type PreviewOptions, renderPreview } from "./preview.ts";
+import { SCHEDULERS } from "./schedulers/mod.ts";
+import type { TextCache } from "./text_cache.ts";
+
+/** What the loop needs besides its jobs. */
+export interface LoopDeps {
+  manifest: Manifest;
+  backend: Backend;
+  texts: TextCache;
+  preview: PreviewOptions;
+  /** Most jobs per denoiser call (each adds two rows). */
+  maxBatch: number;
+}
+
+const modelError = (action: string) => (error: unknown) =>
+  wrapError(error, (detail, options) => new ModelFailedError(`${action}: ${detail}`, options));
+
+/** Stacks the rows of `jobs` (cond then uncond per job) into one denoiser input. */
+export function assembleBatch(
+  jobs: readonly Job[],
+  textLength: number,
+  textDim: number,
+): DenoiseBatch {
+  const g = jobs[0]!.geometry, rows = jobs.length * 2;
+  const batch: DenoiseBatch = {
+    geometry: g,
+    rows,
+    video: new Float32Array(rows * g.videoSize),
+    audio: new Float32Array(rows * g.audioSize),
+    sigma: new Float32Array(rows),
+    textTokens: new Float32Array(rows * textLength * textDim),
+    textMask: new Float32Array(rows * textLength),
+    textPooled: new Float32Array(rows * textDim),
+  };
+  jobs.forEach((job, j) => {
+    const video = job.x.subarray(0, g.videoSize), audio = job.x.subarray(g.videoSize);
+    const texts = [job.text!.cond, job.text!.uncond];
+    for (let k = 0; k < 2; k++) {
+      const row = 2 * j + k, text = texts[k]!;
+      batch.video.set(video, row * g.videoSize);
+      batch.audio.set(audio, row * g.audioSize);
+      batch.sigma[row] = job.sigmas[job.step]!;
+      batch.textTokens.set(text.tokens, row * textLength * textDim);
+      batch.textMask.set(text.mask, row * textLength);
+      batch.textPooled.set(text.pooled, row * textDim);
+    }
+  });
+  return batch;
+}
+
+function rowsOf(out: Velocity, job: Job, j: number) {
+  const { videoSize, audioSize } = job.geometry;
+  const row = (r: number) => ({
+    video: out.video.subarray(r * videoSize, (r + 1) * videoSize),
+    audio: out.audio.subarray(r * audioSize, (r + 1) * audioSize),
+  });
+  return { cond: row(2 * j), uncond: row(2 * j + 1) };
+}
+
+/** Owns the active jobs and drives them to the end. */
+export class StepLoop {
+  #deps: LoopDeps;
+  #jobs: Job[] = [];
+  #running: Promise<void> | null = null;
+  #serial = 0;
+  /** Previews and final decodes in flight, so `idle()` can wait for them. */
+  #background = new Set<Promise<void>>();
+
+  constructor(deps: LoopDeps) {
+    this.#deps = deps;
+  }
+
+  /** Jobs not yet ended (queued, running or decoding). */
+  get active(): number {
+    return this.#jobs.filter((j) => !j.ended).length;
+  }
+
+  /** Adds a job and makes sure the loop is turning. */
+  add(job: Job): void {
+    this.#jobs.push(job);
+    // Start on a microtask, so jobs submitted in the same tick join the first call.
+    this.#running ??= Promise.resolve().then(() => this.#run());
+  }
+
+  /** Resolves when no job is left and nothing runs in the background. */
+  async idle(): Promise<void> {
+    while (this.#running || this.#background.size > 0) {
+      await Promise.all([this.#running, ...this.#background]);
+    }
+  }
+
+  /** Ends every job with `error` (engine closing). */
+  failAll(error: EngineError): void {
+    for (const job of this.#jobs) job.fail(error);
+  }
+
+  async #run(): Promise<void> {
+    while (true) {
+      this.#jobs = this.#jobs.filter((j) => !j.ended);
+      const stepping = this.#jobs.filter((j) => j.state === "queued" || j.state === "running");
+      if (stepping.length === 0) {
+        // Set synchronously with the emptiness check, so add() can never miss a stop.
+        this.#running = null;
+        return;
+      }
+      await this.#encodeText(stepping);
+      // Jobs added while the text encoder ran may already be ready too.
+      const ready = this.#jobs.filter((j) =>
+        (j.state === "queued" || j.state === "running") && j.text !== null
+      );
+      const batch = pickBatch(ready, this.#deps.maxBatch);
+      if (batch.length > 0) await this.#denoise(batch);
+    }
+  }
+
+  /** Applies pending steers and encodes every prompt not encoded yet, in one call. */
+  async #encodeText(jobs: Job[]): Promise<void> {
+    const need = jobs.filter((j) => !j.ended && (j.text === null || j.pendingSteers.length > 0));
+    for (const job of need) {
+      for (const steer of job.pendingSteers.splice(0)) {
+        job.prompt = steer.prompt ?? job.prompt;
+        job.negativePrompt = steer.negativePrompt ?? job.negativePrompt;
+        job.guidance = { ...job.guidance, ...steer.guidance };
+        if (steer.prompt !== undefined || steer.negativePrompt !== undefined) job.text = null;
+        // A multistep solver's history was computed under the old condition.
+        job.history = null;
+        job.emit({ type: "steered", steer });
+      }
+    }
+    const toEncode = need.filter((j) => j.text === null && !this.#checkCancel(j));
+    if (toEncode.length === 0) return;
+    try {
+      const encodings = await this.#deps.texts.get(
+        toEncode.flatMap((j) => [j.prompt, j.negativePrompt]),
+      );
+      toEncode.forEach((
+        job,
+        i,
+      ) => (job.text = { cond: encodings[2 * i]!, uncond: encodings[2 * i + 1]! }));
+    } catch (error) {
+      const failure = modelError("Cannot encode prompt")(error);
+      for (const job of toEncode) job.fail(failure);
+    }
+  }
+
+  /** True (and the job cancelled) when its signal fired: checked before every model call. */
+  #checkCancel(job: Job): boolean {
+    if (job.signal.aborted) job.cancel();
+    return job.ended;
+  }
+
+  async #denoise(candidates: Job[]): Promise<void> {
+    const jobs = candidates.filter((j) => !this.#checkCancel(j));
+    if (jobs.length === 0) return;
+    for (const job of jobs) {
+      if (job.state === "queued") {
+        job.state = "running";
+        job.emit({ type: "started" });
+      }
+      job.lastServed = ++this.#serial;
+    }
+    const { backend } = this.#deps;
+    let out: Velocity;
+    try {
+      out = await backend.denoise(assembleBatch(jobs, backend.textLength, backend.textDim));
+    } catch (error) {
+      const failure = modelError("Cannot run denoiser step")(error);
+      for (const job of jobs) job.fail(failure);
+      return;
+    }
+    jobs.forEach((job, j) => {
+      if (!job.ended) this.#step(job, rowsOf(out, job, j));
+    });
+  }
+
+  #step(job: Job, rows: ReturnType<typeof rowsOf>): void {
+    const sigma = job.sigmas[job.step]!, sigmaNext = job.sigmas[job.step + 1]!;
+    const v = guide(rows.cond, rows.uncond, job.guidance);
+    const next = SCHEDULERS[job.request.scheduler].step({
+      x: job.x,
+      v,
+      sigma,
+      sigmaNext,
+      history: job.history,
+    });
+    job.x = next.x;
+    job.history = next.history;
+    job.step++;
+    job.emit({ type: "step", i: job.step, n: job.steps, sigma });
+    if (job.step === job.steps) {
+      job.state = "decoding";
+      this.#inBackground(this.#finish(job));
+      return;
+    }
+    const every = job.request.previewEvery;
+    if (every > 0 && job.step % every === 0 && !job.previewBusy) {
+      job.previewBusy = true;
+      this.#inBackground(
+        this.#preview(job, next.x0, job.step, sigma).finally(() => (job.previewBusy = false)),
+      );
+    }
+  }
+
+  #inBackground(work: Promise<void>): void {
+    this.#background.add(work);
+    work.finally(() => this.#background.delete(work));
+  }
+
+  async #preview(job: Job, x0: Float32Array, step: number, sigma: number): Promise<void> {
+    const { backend, manifest, preview } = this.#deps;
+    try {
+      const rendered = await renderPreview(
+        backend,
+        manifest,
+        job.geometry,
+        x0,
+        { step, sigma },
+        preview,
+        () => !this.#checkCancel(job),
+      );
+      if (rendered) job.emit({ type: "preview", preview: rendered });
+    } catch (error) {
+      // A failed preview is not a failed job: the final decode may still work.
+      console.warn(
+        `Cannot render preview of "${job.id}" at step ${step}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Final decode and files; a job cancelled before a decoder call is never decoded. */
+  async #finish(job: Job): Promise<void> {
+    const { backend } = this.#deps, g = job.geometry;
+    try {
+      const decode = <T>(work: () => Promise<T>) => (this.#checkCancel(job) ? null : work());
+      const [frames, waveform] = await Promise.all([
+        decode(() => backend.decodeVideo(job.x.subarray(0, g.videoSize), g, "final")),
+        decode(() => backend.decodeAudio(job.x.subarray(g.videoSize), g)),
+      ]).catch((error) => {
+        throw modelError("Cannot decode clip")(error);
+      });
+      if (frames === null || waveform === null || this.#checkCancel(job)) return;
+      const outputs = await writeOutputs(job.outDir, job.id, { frames, waveform, geometry: g });
+      job.done(outputs);
+    } catch (error) {
+      job.fail(modelError("Cannot finish job")(error));
+    }
+  }
+}
