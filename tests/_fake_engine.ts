@@ -95,7 +95,7 @@ export class FakeEngine implements GenerationEngine {
       this.calls++;
       await new Promise((r) => setTimeout(r, stepMs));
       const sigma = 1 - (i + 1) / n;
-      events.push({ type: "step", i, n, sigma });
+      events.push({ type: "step", i: i + 1, n, sigma });
       if (request.previewEvery > 0 && (i + 1) % request.previewEvery === 0) {
         // Each byte is target 128 plus noise scaled by sigma: the distance to the
         // final frame falls step by step.
@@ -107,7 +107,7 @@ export class FakeEngine implements GenerationEngine {
         events.push({
           type: "preview",
           preview: {
-            step: i,
+            step: i + 1,
             sigma,
             frames: Array.from({ length: frames }, frame),
             format: "jpeg",

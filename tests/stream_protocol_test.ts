@@ -85,7 +85,7 @@ Deno.test("a generation streams ordered lifecycle events, a preview per step and
     assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), "seq rises across events and media");
     assert.equal(new Set(seqs).size, seqs.length);
     const frames = ws.media.filter((m) => m.header.kind === "video");
-    assert.deepEqual([...new Set(frames.map((f) => f.header.step))], [0, 1, 2, 3, 4]);
+    assert.deepEqual([...new Set(frames.map((f) => f.header.step))], [1, 2, 3, 4, 5]);
     assert.equal(frames.length, 15);
     const audio = ws.media.filter((m) => m.header.kind === "audio");
     assert.deepEqual(
@@ -227,7 +227,7 @@ Deno.test("a dropped socket resumes by seq with no lifecycle event missed or rep
       "done",
     ]);
     assert.deepEqual(all.filter((e) => e.type === "step").map((e) => e.type === "step" && e.i), [
-      ...Array(20).keys(),
+      ...[...Array(20).keys()].map((i) => i + 1),
     ]);
 
     // The same clientId again replays the finished job instead of starting another.

@@ -16,7 +16,7 @@ const entry = (event: JobEvent) => ({ event, text: JSON.stringify(event) });
 
 Deno.test("event log replays after lastSeq, skipping media seq gaps", () => {
   const log = new EventLog(10, initialState(10));
-  for (const [seq, i] of [[1, 0], [5, 1], [9, 2]] as const) log.append(entry(step(seq, i)));
+  for (const [seq, i] of [[1, 1], [5, 2], [9, 3]] as const) log.append(entry(step(seq, i)));
   const replay = log.since(4);
   assert.equal(replay.snapshot, null);
   assert.deepEqual(replay.events.map((e) => e.event.seq), [5, 9]);
@@ -24,7 +24,7 @@ Deno.test("event log replays after lastSeq, skipping media seq gaps", () => {
 
 Deno.test("event log folds evicted events into the snapshot a late client gets", () => {
   const log = new EventLog(2, initialState(10));
-  for (let i = 0; i < 5; i++) log.append(entry(step(i + 1, i)));
+  for (let i = 0; i < 5; i++) log.append(entry(step(i + 1, i + 1)));
   const late = log.since(1);
   assert.equal(late.snapshot?.seq, 3);
   assert.equal(late.snapshot?.step, 3, "three steps finished by seq 3");

@@ -30,8 +30,8 @@ export function applyEvent(state: JobState, event: JobEvent): JobState {
     case "started":
       return { ...next, status: "running" };
     case "step":
-      // Engines count steps from 0; "step" reports one finished.
-      return { ...next, status: "running", step: event.i + 1, steps: event.n, sigma: event.sigma };
+      // `i` is 1-based: step i of n is done.
+      return { ...next, status: "running", step: event.i, steps: event.n, sigma: event.sigma };
     case "done":
       return { ...next, status: "done", step: next.steps, sigma: 0, outputs: event.outputs };
     case "cancelled":
