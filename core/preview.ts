@@ -4,7 +4,7 @@
  * - "decoder": the pack's tiny preview decoder (TAEHV-like, sharp and cheap);
  * - "linear": the manifest's latent->RGB map, per latent pixel, upscaled nearest and
  *   repeated over the temporal compression. No model call at all.
- * The engine runs this off the step loop, at most one per job, dropping when busy.
+ * The engine runs this off the step loop, one at a time, dropping what the gate refuses.
  */
 import type { Backend } from "./backend.ts";
 import type { ClipGeometry } from "./geometry.ts";
@@ -19,10 +19,17 @@ export interface PreviewOptions {
   format: ImageFormat;
   /** Encoder quality, 1-100; ~70 keeps a 64x64 JPEG near 1 KB. */
   quality: number;
+  /** Largest share of wall time preview work may take, in (0, 1]; see preview_gate.ts. */
+  budget: number;
 }
 
-/** The defaults: the preview decoder, JPEG at quality 70. */
-export const DEFAULT_PREVIEW: PreviewOptions = { mode: "decoder", format: "jpeg", quality: 70 };
+/** The defaults: the preview decoder, JPEG at quality 70, at most 10 % of the time. */
+export const DEFAULT_PREVIEW: PreviewOptions = {
+  mode: "decoder",
+  format: "jpeg",
+  quality: 70,
+  budget: 0.1,
+};
 
 /**
  * `rgb = latent . latent_to_rgb + rgb_bias` per latent pixel, clipped to [0, 1]:

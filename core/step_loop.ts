@@ -3,7 +3,8 @@
  * steered text, picks the jobs for the next call (same latent shape, fairly, see
  * batching.ts), runs ONE denoiser call for all of them with conditional and
  * unconditional rows side by side, and takes each job's scheduler step. Previews and
- * final decodes are started, not awaited, so the next call never waits on them.
+ * final decodes are started, not awaited, so the next call never waits on them;
+ * previews also pass a PreviewGate that bounds their share of the machine.
  */
 import type { Backend, DenoiseBatch, Velocity } from "./backend.ts";
 import { pickBatch } from "./batching.ts";
@@ -13,6 +14,7 @@ import type { Job } from "./job.ts";
 import { writeOutputs } from "./media/outputs.ts";
 import type { Manifest } from "./pack/manifest.ts";
 import { type PreviewOptions, renderPreview } from "./preview.ts";
+import { PreviewGate } from "./preview_gate.ts";
 import { SCHEDULERS } from "./schedulers/mod.ts";
 import type { TextCache } from "./text_cache.ts";
 
@@ -80,8 +82,11 @@ export class StepLoop {
   /** Previews and final decodes in flight, so `idle()` can wait for them. */
   #background = new Set<Promise<void>>();
 
+  #gate: PreviewGate;
+
   constructor(deps: LoopDeps) {
     this.#deps = deps;
+    this.#gate = new PreviewGate(deps.preview.budget);
   }
 
   /** Jobs not yet ended (queued, running or decoding). */
@@ -185,6 +190,7 @@ export class StepLoop {
     jobs.forEach((job, j) => {
       if (!job.ended) this.#step(job, rowsOf(out, job, j));
     });
+    this.#maybePreview(jobs);
   }
 
   #step(job: Job, rows: ReturnType<typeof rowsOf>): void {
@@ -207,12 +213,22 @@ export class StepLoop {
       return;
     }
     const every = job.request.previewEvery;
-    if (every > 0 && job.step % every === 0 && !job.previewBusy) {
-      job.previewBusy = true;
-      this.#inBackground(
-        this.#preview(job, next.x0, job.step, sigma).finally(() => (job.previewBusy = false)),
-      );
+    if (every > 0 && job.step % every === 0) {
+      job.previewDue = { x0: next.x0, step: job.step, sigma };
     }
+  }
+
+  /** Starts at most one preview: the due job whose last preview is oldest, if the gate is open. */
+  #maybePreview(jobs: Job[]): void {
+    const due = jobs.filter((j) => j.previewDue !== null && !j.ended);
+    if (due.length > 0 && this.#gate.open) {
+      const job = due.reduce((a, b) => (b.previewedAt < a.previewedAt ? b : a));
+      const { x0, step, sigma } = job.previewDue!;
+      job.previewedAt = performance.now();
+      this.#inBackground(this.#gate.run(() => this.#preview(job, x0, step, sigma)));
+    }
+    // A preview not taken now is dropped: the next one will be fresher anyway.
+    for (const job of due) job.previewDue = null;
   }
 
   #inBackground(work: Promise<void>): void {

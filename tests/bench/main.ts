@@ -1,0 +1,188 @@
+/**
+ * `deno task bench`: what Emerge adds around the model, measured on the default pack
+ * in one process, every ratio against a baseline run in the same process (DESIGN.md,
+ * "Measured, not asserted"). Sections: overhead, preview cost, batching, real-time
+ * factor, cancel latency, peak RSS with 8 concurrent jobs. The last line is the
+ * machine-readable summary:
+ *   bench: overhead=O preview_cost=P torch_speedup=T batch4_speedup=B rtf=R cancel_ms=C rss_mb=M
+ *
+ * `--quick` runs fewer repeats (for smoke tests); `--pack DIR` picks another pack.
+ */
+import { existsSync } from "node:fs";
+import { DEFAULT_PACK_DIR, Engine } from "../../core/engine.ts";
+import type { GenerationRequest } from "../../core/types.ts";
+import { fmt, median, table } from "./_table.ts";
+import { torchSpeedup } from "./torch.ts";
+
+const args = Deno.args;
+const quick = args.includes("--quick");
+const packDir = args.includes("--pack") ? args[args.indexOf("--pack") + 1]! : DEFAULT_PACK_DIR;
+const repeats = quick ? 1 : 3;
+const PROMPT = "a big red ball bounces off the walls on a white background, with a high whistle";
+
+if (!existsSync(`${packDir}/manifest.json`)) {
+  console.error(`bench: no pack at ${packDir} (export the default pack first)`);
+  console.log(
+    "bench: overhead=n/a preview_cost=n/a torch_speedup=n/a batch4_speedup=n/a rtf=n/a cancel_ms=n/a rss_mb=n/a",
+  );
+  Deno.exit(0);
+}
+
+const outDir = await Deno.makeTempDir({ prefix: "emerge-bench-" });
+const engine = await Engine.load(packDir, { outDir });
+let seed = 100;
+const request = (over: Partial<GenerationRequest> = {}) =>
+  engine.resolve({ prompt: PROMPT, seed: seed++, ...over });
+
+/** One job's timings: wall to `done`, to its last step, and model ms spent meanwhile. */
+async function timeOne(over: Partial<GenerationRequest> = {}) {
+  const before = engine.stats();
+  const start = performance.now();
+  const handle = engine.generate(request(over));
+  let lastStep = 0, previews = 0;
+  for await (const event of handle.events) {
+    if (event.type === "step" && event.i === event.n) lastStep = performance.now() - start;
+    if (event.type === "preview") previews++;
+  }
+  await handle.result;
+  const wall = performance.now() - start;
+  const after = engine.stats();
+  const modelMs = after.ms - before.ms;
+  const denoiseMs = (after.byComponent.denoiser?.ms ?? 0) - (before.byComponent.denoiser?.ms ?? 0) +
+    (after.byComponent.text_encoder?.ms ?? 0) - (before.byComponent.text_encoder?.ms ?? 0);
+  return { wall, lastStep, modelMs, denoiseMs, previews };
+}
+
+/** `n` jobs at once; wall until all are done, peak RSS sampled every 10 ms. */
+async function timeConcurrent(n: number) {
+  let peak = Deno.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 10);
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: n }, () => engine.generate(request({ previewEvery: 0 })).result),
+  );
+  const wall = performance.now() - start;
+  clearInterval(sampler);
+  return { wall, peakMb: Math.max(peak, Deno.memoryUsage().rss) / 2 ** 20 };
+}
+
+const defaults = request();
+console.log(
+  `# Emerge bench: pack ${engine.manifest.name} ${engine.manifest.version}, ${defaults.width}x${defaults.height}, ${defaults.seconds} s, ${defaults.steps} steps, ${defaults.scheduler}, ${navigator.hardwareConcurrency} cores`,
+);
+await timeOne(); // warm-up: first runs pay for allocation and kernel selection
+
+// Overhead and preview cost, interleaved so background load hits both alike.
+const on: Awaited<ReturnType<typeof timeOne>>[] = [], off: typeof on = [];
+for (let r = 0; r < repeats; r++) {
+  on.push(await timeOne({ previewEvery: 1 }));
+  off.push(await timeOne({ previewEvery: 0 }));
+}
+const overhead = median(on.map((t) => t.wall / t.modelMs));
+const loopOverhead = median(off.map((t) => t.lastStep / t.denoiseMs));
+const previewCost = median(on.map((t) => t.wall)) / median(off.map((t) => t.wall));
+console.log(
+  table("overhead (wall / summed session.run time)", ["run", "wall ms", "model ms", "ratio"], [
+    [
+      "default, previews every step, to done",
+      median(on.map((t) => t.wall)),
+      median(on.map((t) => t.modelMs)),
+      overhead,
+    ],
+    [
+      "step loop only (previews off, to last step / denoiser + text)",
+      median(off.map((t) => t.lastStep)),
+      median(off.map((t) => t.denoiseMs)),
+      loopOverhead,
+    ],
+  ]),
+); // deno-fmt-ignore
+console.log(table("preview cost (wall with previews every step / previews off)", ["previews", "wall ms", "previews delivered", "ratio"], [
+  ["off", median(off.map((t) => t.wall)), 0, 1],
+  ["every step", median(on.map((t) => t.wall)), median(on.map((t) => t.previews)), previewCost],
+])); // deno-fmt-ignore
+
+// Batching: n concurrent jobs vs the same n run one after another.
+const single = median(off.map((t) => t.wall));
+const batchRows: (string | number)[][] = [];
+let batch4 = 0, rssMb = 0;
+for (const n of [1, 2, 4, 8]) {
+  const { wall, peakMb } = await timeConcurrent(n);
+  const speedup = (n * single) / wall;
+  if (n === 4) batch4 = speedup;
+  if (n === 8) rssMb = peakMb;
+  batchRows.push([n, n * single, wall, (n * 1000) / wall, speedup]);
+}
+console.log(
+  table("batching (sequential = n x median single-job wall, previews off)", [
+    "jobs",
+    "sequential ms",
+    "concurrent ms",
+    "jobs/s",
+    "speedup",
+  ], batchRows),
+);
+
+// Real-time factor of the default clip, decode and MP4 included.
+const rtfOn = (defaults.seconds * 1000) / median(on.map((t) => t.wall));
+const rtfOff = (defaults.seconds * 1000) / single;
+console.log(
+  table("real-time factor (clip seconds / wall seconds, decode + MP4 included)", [
+    "previews",
+    "rtf",
+  ], [["every step", rtfOn], ["off", rtfOff]]),
+);
+
+// Cancel latency: abort at step 3 of a long job.
+const cancelRows: number[][] = [];
+for (let r = 0; r < repeats; r++) {
+  const controller = new AbortController();
+  const handle = engine.generate(request({ steps: 40, previewEvery: 1 }), {
+    signal: controller.signal,
+  });
+  let abortedAt = 0, cancelledAt = 0;
+  for await (const event of handle.events) {
+    if (event.type === "step" && event.i === 3) {
+      abortedAt = performance.now();
+      controller.abort();
+    }
+    if (event.type === "cancelled") cancelledAt = performance.now();
+  }
+  await handle.result.catch(() => {});
+  const callsBefore = engine.stats().byComponent.denoiser?.calls ?? 0;
+  const beforeIdle = performance.now();
+  while (engine.active > 0) await new Promise((r) => setTimeout(r, 1));
+  cancelRows.push([
+    cancelledAt - abortedAt,
+    performance.now() - beforeIdle,
+    (engine.stats().byComponent.denoiser?.calls ?? 0) - callsBefore,
+  ]);
+}
+const cancelMs = median(cancelRows.map((r) => r[0]!));
+const perCall = median(off.map((t) => t.denoiseMs)) / defaults.steps;
+console.log(
+  table(`cancel latency (abort at step 3; one denoiser call = ${fmt(perCall)} ms)`, [
+    "abort -> cancelled ms",
+    "then until idle ms",
+    "denoiser calls after",
+  ], cancelRows),
+);
+
+console.log(table("peak RSS", ["jobs", "peak rss MB"], [[8, rssMb]]));
+
+const torch = await torchSpeedup({
+  emergeSeconds: single / 1000,
+  steps: defaults.steps,
+  seed: 100,
+  prompt: PROMPT,
+});
+await engine.close();
+await Deno.remove(outDir, { recursive: true });
+const n = (v: number | null) => (v === null ? "n/a" : v.toFixed(2));
+console.log(
+  `bench: overhead=${n(overhead)} preview_cost=${n(previewCost)} torch_speedup=${
+    n(torch)
+  } batch4_speedup=${n(batch4)} rtf=${n(rtfOn)} cancel_ms=${n(cancelMs)} rss_mb=${
+    rssMb.toFixed(0)
+  }`,
+);
