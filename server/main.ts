@@ -5,14 +5,9 @@
  *     PORT=8080 EMERGE_DATA_DIR=./data EMERGE_PACK=models/default deno task start
  */
 import { join } from "node:path";
-import type { GenerationEngine } from "../core/types.ts";
+import { Engine } from "../core/engine.ts";
 import { createApp } from "./app.ts";
 import { configFromEnv } from "./config.ts";
-
-/** The engine module's surface main needs. */
-interface EngineModule {
-  Engine: { load(packDir: string): Promise<GenerationEngine> };
-}
 
 /** What the hello and the REST resource tell about the pack. */
 interface PackFacts {
@@ -23,10 +18,6 @@ interface PackFacts {
 
 if (import.meta.main) {
   const config = configFromEnv(Deno.env.toObject());
-  // A computed specifier keeps `deno check` green on trees where core/engine.ts
-  // has not landed yet; main is the only place that needs the concrete engine.
-  const enginePath = new URL("../core/engine.ts", import.meta.url).href;
-  const { Engine } = await import(enginePath) as EngineModule;
   const engine = await Engine.load(config.packDir);
   const pack = JSON.parse(
     await Deno.readTextFile(join(config.packDir, "manifest.json")),

@@ -142,3 +142,51 @@ export async function withServer(
     await server.stop();
   }
 }
+
+/** A `deno task start` server in its own process, as users run it. */
+export interface ServerProcess {
+  url: string;
+  wsUrl: string;
+  dataDir: string;
+  /** Its ready line. */
+  ready: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs server/main.ts with the real Deno binary (not an npx wrapper, so the
+ * signal reaches it) on a free port and a temp data dir; resolves at its ready line.
+ */
+export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const dataDir = await Deno.makeTempDir({ prefix: "emerge_proc_" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../server/main.ts", import.meta.url).pathname],
+    env: { PORT: "0", EMERGE_DATA_DIR: dataDir, ...env },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/http:\/\/\S+/.test(text)) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error(`Server exited before it was ready: ${text}`);
+    text += value;
+  }
+  const url = text.match(/http:\/\/[^\s)]+/)![0];
+  // Keep draining stdout so the child never blocks on a full pipe.
+  const drained = (async () => {
+    while (!(await lines.read()).done);
+  })();
+  return {
+    url,
+    wsUrl: url.replace("http", "ws") + "/v1/stream",
+    dataDir,
+    ready: text.trim(),
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      await drained.catch(() => {});
+      await Deno.remove(dataDir, { recursive: true });
+    },
+  };
+}
