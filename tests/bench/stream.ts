@@ -1,0 +1,119 @@
+/**
+ * Issue 5's benchmarks, run against `server/main.ts` in its own process (the real
+ * engine and default pack), with clients in this process:
+ * - time to first preview after `generate` (target <= text encode + one step + 20 ms);
+ * - engine slowdown with 1, 10 and 50 watchers of one job that receive every
+ *   preview (target <= 10 % at 50), by the server's own step timestamps.
+ *
+ *     deno run -A tests/bench/stream.ts
+ */
+import type { JobEvent, ServerMessage } from "../../client/protocol.ts";
+import { isTerminal, spawnServer, TestSocket } from "../_server.ts";
+
+const REQUEST = {
+  type: "generate",
+  prompt: "a red circle bounces on a blue background",
+  size: "96x64",
+  seconds: 2,
+  previewEvery: 1,
+};
+const REPEATS = 3;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Server-clock milliseconds from the first to the last step. */
+function stepSpan(messages: ServerMessage[]): number {
+  const ts = messages.flatMap((m) => m.type === "step" ? [m.ts] : []);
+  return ts.at(-1)! - ts[0]!;
+}
+
+/** One job watched by `watchers` sockets (the one that asked included). */
+async function watchedRun(wsUrl: string, watchers: number): Promise<number> {
+  const owner = await TestSocket.open(wsUrl);
+  const others = await Promise.all(
+    Array.from({ length: watchers - 1 }, () => TestSocket.open(wsUrl)),
+  );
+  owner.send(REQUEST);
+  const job = (await owner.next((m) => m.type === "queued") as JobEvent).job;
+  for (const ws of others) ws.send({ type: "resume", job, lastSeq: 0 });
+  await Promise.all([owner, ...others].map((ws) => ws.next(isTerminal, { ms: 120_000 })));
+  const span = stepSpan(owner.messages);
+  await Promise.all([owner, ...others].map((ws) => ws.close()));
+  return span;
+}
+
+/** Runs both benchmarks; rows are printable, summary holds the headline numbers. */
+export async function streamBench(): Promise<
+  { rows: string[][]; summary: Record<string, number> }
+> {
+  const server = await spawnServer();
+  try {
+    const first: { preview: number; step: number; stepMs: number }[] = [];
+    for (let i = 0; i < REPEATS + 1; i++) {
+      const ws = await TestSocket.open(server.wsUrl);
+      const t0 = performance.now();
+      ws.send({ ...REQUEST, seed: i });
+      await ws.next(isTerminal, { ms: 60_000 });
+      const step1 = ws.received.find((r) => r.kind === "json" && r.message.type === "step");
+      const frame = ws.received.find((r) => r.kind === "media");
+      const steps = ws.messages.flatMap((m) => m.type === "step" ? [m.ts] : []);
+      await ws.close();
+      if (i === 0 || !step1 || !frame) continue; // the first run warms the text cache and JIT
+      first.push({
+        preview: frame.at - t0,
+        step: step1.at - t0,
+        stepMs: median(steps.slice(1).map((t, k) => t - steps[k]!)),
+      });
+    }
+    // Rounds interleave the watcher counts so machine load drifts over all of them.
+    const runs: Record<number, number[]> = { 1: [], 10: [], 50: [] };
+    for (let i = 0; i < REPEATS; i++) {
+      for (const n of [1, 10, 50]) runs[n]!.push(await watchedRun(server.wsUrl, n));
+    }
+    const spans: Record<number, number> = {};
+    for (const n of [1, 10, 50]) spans[n] = median(runs[n]!);
+    const ttfp = median(first.map((f) => f.preview));
+    const firstStep = median(first.map((f) => f.step));
+    const stepMs = median(first.map((f) => f.stepMs));
+    const slow = (n: number) => (spans[n]! / spans[1]! - 1) * 100;
+    const rows = [
+      ["stream benchmark", "value", "note"],
+      ["time to first preview", `${ttfp.toFixed(0)} ms`, "generate sent -> first frame received"],
+      [
+        "time to first step event",
+        `${firstStep.toFixed(0)} ms`,
+        "text encode + one step, as seen by the client",
+      ],
+      ["first preview - first step", `${(ttfp - firstStep).toFixed(0)} ms`, "target <= 20 ms"],
+      ["median step", `${stepMs.toFixed(1)} ms`, "server clock"],
+      ...[1, 10, 50].map((n) => [
+        `${n} watcher${n > 1 ? "s" : ""}: 16 steps`,
+        `${spans[n]!.toFixed(0)} ms`,
+        n === 1
+          ? "baseline"
+          : `${slow(n) >= 0 ? "+" : ""}${slow(n).toFixed(1)} % (target <= 10 % at 50)`,
+      ]),
+    ];
+    return {
+      rows,
+      summary: {
+        timeToFirstPreviewMs: ttfp,
+        timeToFirstStepMs: firstStep,
+        stepMs,
+        slowdown10Pct: slow(10),
+        slowdown50Pct: slow(50),
+      },
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+if (import.meta.main) {
+  const { rows } = await streamBench();
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join("  "));
+}
