@@ -59,14 +59,18 @@ export interface Backend {
   /** Encodes several prompts in one call. */
   encodeText(prompts: string[]): Promise<TextEncoding[]>;
   denoise(batch: DenoiseBatch): Promise<Velocity>;
-  /** One sample's video latent to frames [T, H, W, 3] in [0, 1]. */
+  /**
+   * `rows` video latents, concatenated, to frames [rows, T, H, W, 3] in [0, 1]. Jobs
+   * that finish on the same step decode in one call.
+   */
   decodeVideo(
-    latent: Float32Array,
+    latents: Float32Array,
+    rows: number,
     geometry: ClipGeometry,
     which: VideoDecoder,
   ): Promise<Float32Array>;
-  /** One sample's audio latent to a mono waveform [S]. */
-  decodeAudio(latent: Float32Array, geometry: ClipGeometry): Promise<Float32Array>;
+  /** `rows` audio latents, concatenated, to mono waveforms [rows, S]. */
+  decodeAudio(latents: Float32Array, rows: number, geometry: ClipGeometry): Promise<Float32Array>;
   /** Cumulative since creation; copy it to diff. */
   stats(): ModelStats;
   close(): Promise<void>;

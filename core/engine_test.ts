@@ -40,7 +40,7 @@ Deno.test("the same seed gives the same clip and another seed a different one", 
   assert.notDeepEqual(a, c);
 });
 
-Deno.test("four concurrent jobs share every denoiser call (2 rows each for CFG)", async () => {
+Deno.test("four concurrent jobs share every denoiser call (2 rows each for CFG) and the decode", async () => {
   await using t = await fakeEngine();
   const handles = [1, 2, 3, 4].map((seed) =>
     t.engine.generate(t.engine.resolve({ prompt: `job ${seed}`, steps: 5, seed, previewEvery: 0 }))
@@ -50,6 +50,8 @@ Deno.test("four concurrent jobs share every denoiser call (2 rows each for CFG)"
   assert.equal(denoise.length, 5, "one call per step for all four jobs");
   assert.ok(denoise.every((c) => c.rows === 8), `rows: ${denoise.map((c) => c.rows)}`);
   assert.equal(t.backend.count("text"), 1, "all prompts encoded in one call");
+  const finals = t.backend.calls.filter((c) => c.kind === "video_final").map((c) => c.rows);
+  assert.deepEqual(finals, [4], "the four clips decoded in one batched call");
 });
 
 Deno.test("a batched job ends exactly where the same job alone ends", async () => {

@@ -97,10 +97,12 @@ export async function renderPreview(
   const framesPromise = (async () => {
     if (options.mode === "linear") return linearFrames(video, g, manifest, options);
     if (!stillWanted()) return null;
-    const decoded = await backend.decodeVideo(video, g, "preview");
+    const decoded = await backend.decodeVideo(video, 1, g, "preview");
     return encodeFrames(toRgb8(decoded, g.frames, g.width, g.height), options);
   })();
-  const audioPromise = stillWanted() ? backend.decodeAudio(audioLatent, g) : Promise.resolve(null);
+  const audioPromise = stillWanted()
+    ? backend.decodeAudio(audioLatent, 1, g)
+    : Promise.resolve(null);
   const [frames, audio] = await Promise.all([framesPromise, audioPromise]);
   if (frames === null || audio === null) return null;
   return {

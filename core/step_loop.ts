@@ -191,6 +191,8 @@ export class StepLoop {
       if (!job.ended) this.#step(job, rowsOf(out, job, j));
     });
     this.#maybePreview(jobs);
+    const finished = jobs.filter((j) => j.state === "decoding");
+    if (finished.length > 0) this.#inBackground(this.#finish(finished));
   }
 
   #step(job: Job, rows: ReturnType<typeof rowsOf>): void {
@@ -209,7 +211,6 @@ export class StepLoop {
     job.emit({ type: "step", i: job.step, n: job.steps, sigma });
     if (job.step === job.steps) {
       job.state = "decoding";
-      this.#inBackground(this.#finish(job));
       return;
     }
     const every = job.request.previewEvery;
@@ -257,22 +258,45 @@ export class StepLoop {
     }
   }
 
-  /** Final decode and files; a job cancelled before a decoder call is never decoded. */
-  async #finish(job: Job): Promise<void> {
-    const { backend } = this.#deps, g = job.geometry;
+  /**
+   * Final decode of jobs that took their last step in the same call (so they share a
+   * shape): one batched call per decoder, then each job's files. A job cancelled before
+   * the decoder calls is left out of them: it is never decoded.
+   */
+  async #finish(finished: Job[]): Promise<void> {
+    const jobs = finished.filter((j) => !this.#checkCancel(j));
+    if (jobs.length === 0) return;
+    const { backend } = this.#deps, g = jobs[0]!.geometry, rows = jobs.length;
+    const video = new Float32Array(rows * g.videoSize),
+      audio = new Float32Array(rows * g.audioSize);
+    jobs.forEach((job, r) => {
+      video.set(job.x.subarray(0, g.videoSize), r * g.videoSize);
+      audio.set(job.x.subarray(g.videoSize), r * g.audioSize);
+    });
+    let frames: Float32Array, waveforms: Float32Array;
     try {
-      const decode = <T>(work: () => Promise<T>) => (this.#checkCancel(job) ? null : work());
-      const [frames, waveform] = await Promise.all([
-        decode(() => backend.decodeVideo(job.x.subarray(0, g.videoSize), g, "final")),
-        decode(() => backend.decodeAudio(job.x.subarray(g.videoSize), g)),
-      ]).catch((error) => {
-        throw modelError("Cannot decode clip")(error);
-      });
-      if (frames === null || waveform === null || this.#checkCancel(job)) return;
-      const outputs = await writeOutputs(job.outDir, job.id, { frames, waveform, geometry: g });
-      job.done(outputs);
+      [frames, waveforms] = await Promise.all([
+        backend.decodeVideo(video, rows, g, "final"),
+        backend.decodeAudio(audio, rows, g),
+      ]);
     } catch (error) {
-      job.fail(modelError("Cannot finish job")(error));
+      const failure = modelError("Cannot decode clip")(error);
+      for (const job of jobs) job.fail(failure);
+      return;
     }
+    const frameSize = frames.length / rows, sampleCount = waveforms.length / rows;
+    await Promise.all(jobs.map(async (job, r) => {
+      if (this.#checkCancel(job)) return;
+      try {
+        const outputs = await writeOutputs(job.outDir, job.id, {
+          frames: frames.subarray(r * frameSize, (r + 1) * frameSize),
+          waveform: waveforms.subarray(r * sampleCount, (r + 1) * sampleCount),
+          geometry: g,
+        });
+        if (!this.#checkCancel(job)) job.done(outputs);
+      } catch (error) {
+        job.fail(modelError("Cannot finish job")(error));
+      }
+    }));
   }
 }

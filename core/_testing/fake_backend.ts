@@ -16,6 +16,7 @@ import {
 } from "../backend.ts";
 import type { ClipGeometry } from "../geometry.ts";
 import { gaussianVelocity } from "./gaussian_flow.ts";
+import { splitRows } from "./recording_backend.ts";
 
 /** Milliseconds each kind of call waits before answering. */
 export interface FakeDelays {
@@ -85,42 +86,40 @@ export class FakeBackend implements Backend {
     });
   }
 
-  decodeVideo(latent: Float32Array, g: ClipGeometry, which: VideoDecoder): Promise<Float32Array> {
-    this.calls.push({ kind: `video_${which}`, rows: 1 });
-    if (which === "final") this.decodedFinal.push(latent.slice());
+  decodeVideo(
+    latents: Float32Array,
+    rows: number,
+    g: ClipGeometry,
+    which: VideoDecoder,
+  ): Promise<Float32Array> {
+    this.calls.push({ kind: `video_${which}`, rows });
+    if (which === "final") this.decodedFinal.push(...splitRows(latents, rows, g.videoSize));
     return this.#stats.time(`${which}_decoder`, async () => {
       await sleep((which === "final" ? this.delays.finalDecode : this.delays.previewDecode) ?? 0);
+      // Nearest upsampling of latent channel 0, grey around 0.5.
       const [, tv, hv, wv] = g.video;
-      const frames = new Float32Array(g.frames * g.height * g.width * 3);
-      for (let t = 0; t < g.frames; t++) {
-        for (let y = 0; y < g.height; y++) {
-          for (let x = 0; x < g.width; x++) {
-            const lt = Math.floor((t * tv) / g.frames),
-              ly = Math.floor((y * hv) / g.height),
-              lx = Math.floor((x * wv) / g.width);
-            const value = 0.5 + 0.2 * latent[(lt * hv + ly) * wv + lx]!;
-            frames.fill(
-              value,
-              ((t * g.height + y) * g.width + x) * 3,
-              ((t * g.height + y) * g.width + x) * 3 + 3,
-            );
-          }
-        }
+      const perRow = g.frames * g.height * g.width * 3;
+      const frames = new Float32Array(rows * perRow);
+      for (let i = 0; i < frames.length; i++) {
+        const r = Math.floor(i / perRow), p = Math.floor((i % perRow) / 3);
+        const x = p % g.width, y = Math.floor(p / g.width) % g.height;
+        const t = Math.floor(p / (g.width * g.height));
+        const lt = Math.floor((t * tv) / g.frames), ly = Math.floor((y * hv) / g.height);
+        const lx = Math.floor((x * wv) / g.width);
+        frames[i] = 0.5 + 0.2 * latents[r * g.videoSize + (lt * hv + ly) * wv + lx]!;
       }
       return frames;
     });
   }
 
-  decodeAudio(latent: Float32Array, g: ClipGeometry): Promise<Float32Array> {
-    this.calls.push({ kind: "audio", rows: 1 });
+  decodeAudio(latents: Float32Array, rows: number, g: ClipGeometry): Promise<Float32Array> {
+    this.calls.push({ kind: "audio", rows });
     return this.#stats.time("audio_decoder", () => {
       const [, ta] = g.audio;
-      return Promise.resolve(
-        Float32Array.from(
-          { length: g.samples },
-          (_, i) => 0.1 * latent[Math.floor((i * ta) / g.samples)]! * Math.sin(i / 5),
-        ),
-      );
+      return Promise.resolve(Float32Array.from({ length: rows * g.samples }, (_, i) => {
+        const r = Math.floor(i / g.samples), s = i % g.samples;
+        return 0.1 * latents[r * g.audioSize + Math.floor((s * ta) / g.samples)]! * Math.sin(s / 5);
+      }));
     });
   }
 

@@ -9,6 +9,11 @@ import type {
 } from "../backend.ts";
 import type { ClipGeometry } from "../geometry.ts";
 
+/** Copies each of `rows` concatenated samples of `size` values out of `data`. */
+export function splitRows(data: Float32Array, rows: number, size: number): Float32Array[] {
+  return Array.from({ length: rows }, (_, r) => data.slice(r * size, (r + 1) * size));
+}
+
 /** Delegates everything to `inner`; `finals` holds the final latents in decode order. */
 export class RecordingBackend implements Backend {
   readonly finals: Float32Array[] = [];
@@ -36,13 +41,18 @@ export class RecordingBackend implements Backend {
     return this.#inner.denoise(batch);
   }
 
-  decodeVideo(latent: Float32Array, g: ClipGeometry, which: VideoDecoder): Promise<Float32Array> {
-    if (which === "final") this.finals.push(latent.slice());
-    return this.#inner.decodeVideo(latent, g, which);
+  decodeVideo(
+    latents: Float32Array,
+    rows: number,
+    g: ClipGeometry,
+    which: VideoDecoder,
+  ): Promise<Float32Array> {
+    if (which === "final") this.finals.push(...splitRows(latents, rows, g.videoSize));
+    return this.#inner.decodeVideo(latents, rows, g, which);
   }
 
-  decodeAudio(latent: Float32Array, g: ClipGeometry): Promise<Float32Array> {
-    return this.#inner.decodeAudio(latent, g);
+  decodeAudio(latents: Float32Array, rows: number, g: ClipGeometry): Promise<Float32Array> {
+    return this.#inner.decodeAudio(latents, rows, g);
   }
 
   stats(): ModelStats {

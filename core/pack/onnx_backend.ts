@@ -130,21 +130,26 @@ export class OnnxBackend implements Backend {
   }
 
   async decodeVideo(
-    latent: Float32Array,
+    latents: Float32Array,
+    rows: number,
     geometry: ClipGeometry,
     which: VideoDecoder,
   ): Promise<Float32Array> {
     const component = which === "final" ? "video_decoder" : "preview_decoder";
     const feeds = {
-      latent: tensor(this.#pack, component, "latent", latent, [1, ...geometry.video]),
+      latent: tensor(this.#pack, component, "latent", latents, [rows, ...geometry.video]),
     };
     const [frames] = await this.#run(component, feeds, ["frames"]);
     return frames!;
   }
 
-  async decodeAudio(latent: Float32Array, geometry: ClipGeometry): Promise<Float32Array> {
+  async decodeAudio(
+    latents: Float32Array,
+    rows: number,
+    geometry: ClipGeometry,
+  ): Promise<Float32Array> {
     const feeds = {
-      latent: tensor(this.#pack, "audio_decoder", "latent", latent, [1, ...geometry.audio]),
+      latent: tensor(this.#pack, "audio_decoder", "latent", latents, [rows, ...geometry.audio]),
     };
     const [waveform] = await this.#run("audio_decoder", feeds, ["waveform"]);
     return waveform!;

@@ -14,8 +14,9 @@ export function table(title: string, headers: string[], rows: (string | number)[
     .join("\n");
 }
 
-/** Two decimals under 100, whole numbers above. */
+/** Integers as they are, two decimals under 100, whole numbers above. */
 export function fmt(n: number): string {
+  if (Number.isInteger(n)) return String(n);
   return Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2);
 }
 

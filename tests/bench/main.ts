@@ -13,6 +13,7 @@ import { DEFAULT_PACK_DIR, Engine } from "../../core/engine.ts";
 import type { GenerationRequest } from "../../core/types.ts";
 import { fmt, median, table } from "./_table.ts";
 import { torchSpeedup } from "./torch.ts";
+import { denoiserScaling } from "./_scaling.ts";
 
 const args = Deno.args;
 const quick = args.includes("--quick");
@@ -169,6 +170,11 @@ console.log(
 );
 
 console.log(table("peak RSS", ["jobs", "peak rss MB"], [[8, rssMb]]));
+console.log(table(
+  "denoiser cost per row (why batching gains what it gains on this machine)",
+  ["rows", "ms per call", "ms per row", "vs batch 2"],
+  await denoiserScaling(packDir, quick ? 3 : 10),
+));
 
 const torch = await torchSpeedup({
   emergeSeconds: single / 1000,
