@@ -101,7 +101,7 @@ def quick_config() -> PackConfig:
     """Same architecture, a few steps each: proves the train + export path in CI time."""
     c = PackConfig()
     c.video_ae.steps, c.audio_ae.steps, c.text.steps = 20, 20, 40
-    c.dit.steps, c.dit.pool_clips, c.dit.batch, c.dit.warmup = 20, 96, 8, 5
+    c.dit.steps, c.dit.pool_clips, c.dit.batch, c.dit.warmup, c.dit.lr = 30, 96, 8, 5, 3e-3
     c.video_ae.width, c.dit.width, c.dit.depth, c.dit.heads = 32, 64, 2, 2
     c.preview_steps = 10
     return c

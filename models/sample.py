@@ -91,3 +91,48 @@ def write_eval_clips(cfg, models, tokenizer, folder, per_combo, device):
 
 def to_u8(frames):
     return (np.clip(frames, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def load_models(work: str, device="cpu"):
+    """Config, models with the trained weights of `work` (EMA denoiser), and the tokenizer."""
+    import json
+    from config import PackConfig
+    from text import Tokenizer
+    from train import Stage, load_trained, make_models
+    with open(os.path.join(work, "config.json")) as f:
+        cfg = PackConfig.from_dict(json.load(f))
+    tokenizer = Tokenizer(world.vocabulary())
+    models = make_models(cfg, len(tokenizer.vocab))
+    load_trained(cfg, models, {n: Stage(work, n) for n in ("text", "video_ae", "audio_ae", "preview", "dit")})
+    return cfg, models, tokenizer
+
+
+def main() -> None:
+    """Reference latents for the parity test: reads noise written by the engine, writes x0."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work", required=True, help="training folder with the checkpoints")
+    parser.add_argument("--prompt", required=True)
+    parser.add_argument("--negative", default="")
+    parser.add_argument("--size", default="64x64", help="WxH")
+    parser.add_argument("--seconds", type=int, default=2)
+    parser.add_argument("--steps", type=int)
+    parser.add_argument("--guidance", type=float, nargs=2, metavar=("VIDEO", "AUDIO"))
+    parser.add_argument("--noise", help="float32 file: video noise then audio noise (else seeded torch noise)")
+    parser.add_argument("--out", required=True, help="float32 file: video latents then audio latents")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    cfg, models, tokenizer = load_models(args.work)
+    width, height = (int(v) for v in args.size.split("x"))
+    vshape, ashape = latent_shapes(cfg, width, height, args.seconds)
+    noise = None
+    if args.noise:
+        flat = torch.from_numpy(np.fromfile(args.noise, dtype="<f4"))
+        nv = int(np.prod(vshape))
+        noise = (flat[:nv].reshape((1,) + vshape), flat[nv:].reshape((1,) + ashape))
+    xv, xa = sample(cfg, models, tokenizer, [args.prompt], width, height, args.seconds, noise=noise,
+                    steps=args.steps, guidance=args.guidance, negative=args.negative)
+    np.concatenate([xv.numpy().ravel(), xa.numpy().ravel()]).astype("<f4").tofile(args.out)
+
+
+if __name__ == "__main__":
+    main()

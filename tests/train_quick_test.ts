@@ -1,57 +1,145 @@
 /**
- * `deno task train --quick` end to end: Debian's torch trains every stage for a few
- * steps, exports ONNX, samples and scores clips, and the result is a pack the
- * engine loads, whose tokenizer gives the ids the training used.
+ * `deno task train --quick` end to end, then parity: Debian's torch trains every
+ * stage for a few steps, exports ONNX, samples and scores clips; the result is a pack
+ * the engine loads, whose tokenizer gives the training's ids, and whose ONNX sampling
+ * through the engine matches models/sample.py on the same checkpoint and noise.
  */
 import assert from "node:assert/strict";
-import { loadPack } from "../core/pack/load.ts";
+import type { Backend } from "../core/backend.ts";
+import { Engine } from "../core/engine.ts";
+import { loadPack, type Pack } from "../core/pack/load.ts";
+import { OnnxBackend } from "../core/pack/onnx_backend.ts";
 import { PYTHON, TORCH_INSTALL, torchMissing } from "../models/train.ts";
 
 const missing = await torchMissing();
 if (missing) console.log(`skipping train --quick: ${missing}; install with: ${TORCH_INSTALL}`);
 
+const decoder = new TextDecoder();
+
+async function python(args: string[]): Promise<string> {
+  const run = await new Deno.Command(PYTHON, { args, stdout: "piped", stderr: "piped" }).output();
+  assert.ok(
+    run.success,
+    `${PYTHON} ${args[0]} failed:\n${decoder.decode(run.stderr).slice(-2000)}`,
+  );
+  return decoder.decode(run.stdout);
+}
+
+/** The final latents the engine hands to the decoders, captured on their way. */
+function capturingBackend(inner: Backend) {
+  const captured: { video?: Float32Array; audio?: Float32Array } = {};
+  const backend: Backend = {
+    textLength: inner.textLength,
+    textDim: inner.textDim,
+    encodeText: (p) => inner.encodeText(p),
+    denoise: (b) => inner.denoise(b),
+    decodeVideo: (latents, rows, geometry, which) => {
+      if (which === "final") captured.video = latents.slice();
+      return inner.decodeVideo(latents, rows, geometry, which);
+    },
+    decodeAudio: (latents, rows, geometry) => {
+      captured.audio ??= latents.slice();
+      return inner.decodeAudio(latents, rows, geometry);
+    },
+    stats: () => inner.stats(),
+    close: () => inner.close(),
+  };
+  return { backend, captured };
+}
+
+/** max |a - b| / max |b|: scale-free, and strict where the latents are large. */
+function relativeError(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let diff = 0, scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / scale;
+}
+
 Deno.test({
-  name: "train --quick produces a valid pack with a scored model card",
+  name: "train --quick makes a valid pack that the engine samples exactly like PyTorch",
   ignore: missing !== null,
   sanitizeResources: false,
-  fn: async () => {
+  sanitizeOps: false,
+  fn: async (t) => {
     const work = await Deno.makeTempDir({ prefix: "emerge-train-" });
     const out = `${work}/pack`;
-    const run = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "models/train.ts", "--quick", "--work", work, "--out", out],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const log = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
-    assert.ok(run.success, `train --quick failed:\n${log.slice(-3000)}`);
-    assert.match(
-      log,
-      /eval: adherence=[\d.]+ motion=[\d.]+ sync_frames=\S+ persistence=[\d.]+ clips=\d+/,
-    );
+    let pack: Pack | undefined;
 
-    const pack = await loadPack(out);
-    assert.ok(pack.manifest.heldout.length >= 9, "at least 10 % of 90 combinations held out");
-    for (const name of ["text_encoder", "denoiser", "video_decoder", "audio_decoder"] as const) {
-      assert.ok(pack.sessions[name], `${name} session opened`);
-    }
-    const card = await Deno.readTextFile(`${out}/MODEL_CARD.md`);
-    assert.match(card, /## Measured quality[\s\S]*eval: adherence=/);
+    await t.step("training exports a pack with a scored model card", async () => {
+      const run = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "models/train.ts", "--quick", "--work", work, "--out", out],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const log = decoder.decode(run.stdout) + decoder.decode(run.stderr);
+      assert.ok(run.success, `train --quick failed:\n${log.slice(-3000)}`);
+      assert.match(log, /eval: adherence=[\d.]+ motion=[\d.]+ sync_frames=\S+ persistence=[\d.]+/);
+      pack = await loadPack(out);
+      assert.ok(pack.manifest.heldout.length >= 9, "at least 10 % of 90 combinations held out");
+      const card = await Deno.readTextFile(`${out}/MODEL_CARD.md`);
+      assert.match(card, /## Measured quality[\s\S]*eval: adherence=/);
+    });
 
-    const prompt = "A Big red BALL bounces, with a high-pitched whistle; zebra";
-    const py = await new Deno.Command(PYTHON, {
-      args: [
-        "-c",
-        `import sys; sys.path.insert(0, "models"); import world
+    await t.step("the pack's tokenizer gives the ids the training used", async () => {
+      const prompt = "A Big red BALL bounces, with a high-pitched whistle; zebra";
+      const trainingIds = JSON.parse(
+        await python([
+          "-c",
+          `import sys; sys.path.insert(0, "models"); import world
 from text import Tokenizer
 print(Tokenizer(world.vocabulary()).encode(sys.argv[1], 32)[0])`,
-        prompt,
-      ],
-      stdout: "piped",
-    }).output();
-    const trainingIds = JSON.parse(new TextDecoder().decode(py.stdout));
-    assert.deepEqual(pack.tokenizer.encode(prompt).ids, trainingIds);
-    assert.ok(trainingIds.includes(1), "the unknown word maps to [UNK]");
-    await Promise.all(Object.values(pack.sessions).map((s) => s?.release()));
+          prompt,
+        ]),
+      );
+      assert.deepEqual(pack!.tokenizer.encode(prompt).ids, trainingIds);
+      assert.ok(trainingIds.includes(1), "the unknown word maps to [UNK]");
+    });
+
+    await t.step("engine latents match models/sample.py for the same noise", async () => {
+      const { backend, captured } = capturingBackend(new OnnxBackend(pack!));
+      const engine = new Engine(pack!.manifest, backend, { outDir: `${work}/outputs` });
+      const request = engine.resolve({
+        prompt: "a small blue square moves left on a white background, with a low hum",
+        negativePrompt: "a red circle",
+        width: 96,
+        height: 64,
+        seed: 7,
+        previewEvery: 0,
+        guidance: { video: 3, audio: 5 },
+      });
+      const handle = engine.generate(request);
+      await handle.result;
+      const noisePath = `${work}/noise.f32`, refPath = `${work}/reference.f32`;
+      const { gaussianNoise } = await import("../core/noise.ts");
+      const size = captured.video!.length + captured.audio!.length;
+      const noise = gaussianNoise(7, size);
+      await Deno.writeFile(noisePath, new Uint8Array(noise.buffer));
+      await python([
+        "models/sample.py",
+        ...["--work", work, "--prompt", request.prompt, "--negative", request.negativePrompt],
+        ...["--size", "96x64", "--seconds", String(request.seconds)],
+        ...["--steps", String(request.steps), "--guidance", "3", "5"],
+        ...["--noise", noisePath, "--out", refPath],
+      ]);
+      const reference = new Float32Array((await Deno.readFile(refPath)).buffer);
+      const nv = captured.video!.length;
+      const videoError = relativeError(captured.video!, reference.subarray(0, nv));
+      const audioError = relativeError(captured.audio!, reference.subarray(nv));
+      // Parity means something only if sampling moved the latents far from the noise.
+      const moved = relativeError(captured.video!, noise.subarray(0, nv));
+      console.log(
+        `parity: video ${videoError.toExponential(2)}, audio ${audioError.toExponential(2)}, ` +
+          `moved from noise ${moved.toFixed(3)}`,
+      );
+      assert.ok(moved > 0.05, `sampling barely moved the latents (${moved})`);
+      assert.ok(videoError < 1e-3, `video latents differ by ${videoError}`);
+      assert.ok(audioError < 1e-3, `audio latents differ by ${audioError}`);
+      await engine.close();
+    });
+
     await Deno.remove(work, { recursive: true });
   },
 });
