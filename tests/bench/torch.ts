@@ -1,9 +1,10 @@
 /**
- * The "vs PyTorch eager" column of the bench. The lead wires this to models/' torch
- * sampler: run the same pack checkpoint, same steps and seed, same machine, and return
- * `torch wall seconds / Emerge wall seconds` for the default generation. Until then it
- * returns null and the bench prints "n/a".
+ * The "vs PyTorch eager" column of the bench: models/bench_torch.py runs the same
+ * default generation (text encode, CFG-batched Euler steps, video and audio decode)
+ * with models/' own sampler on the same machine, and the ratio is
+ * `torch wall seconds / Emerge wall seconds`. Torch gets its best thread setting.
  */
+import { PYTHON, torchMissing } from "../../models/train.ts";
 
 /** What the torch hook gets: the engine's measured wall time for the same request. */
 export interface TorchComparison {
@@ -12,9 +13,36 @@ export interface TorchComparison {
   steps: number;
   seed: number;
   prompt: string;
+  /** The pack Emerge ran (default models/default); torch builds the same architecture. */
+  packDir?: string;
 }
 
-/** Returns torch_seconds / emerge_seconds, or null when no torch reference is wired. */
-export function torchSpeedup(_: TorchComparison): Promise<number | null> {
-  return Promise.resolve(null);
+/** Returns torch_seconds / emerge_seconds, or null (with the reason printed) without torch. */
+export async function torchSpeedup(c: TorchComparison): Promise<number | null> {
+  const missing = await torchMissing();
+  if (missing) {
+    console.error(`bench: no torch column: ${missing}`);
+    return null;
+  }
+  const packDir = c.packDir ?? Deno.env.get("EMERGE_PACK") ?? "models/default";
+  const args = ["models/bench_torch.py", "--pack", packDir, "--steps", String(c.steps)];
+  // The trained checkpoint, when this machine has it; else the same shapes, random weights.
+  const work = "models/.work/full";
+  try {
+    await Deno.stat(`${work}/dit.pt`);
+    args.push("--work", work);
+  } catch { /* no checkpoint here */ }
+  const run = await new Deno.Command(PYTHON, {
+    args,
+    env: { OPENBLAS_NUM_THREADS: "2" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!run.success) {
+    console.error(`bench: torch baseline failed: ${new TextDecoder().decode(run.stderr).slice(-500)}`);
+    return null;
+  }
+  const lines = new TextDecoder().decode(run.stdout).trim().split("\n");
+  const { seconds } = JSON.parse(lines.at(-1)!) as { seconds: number };
+  return seconds / c.emergeSeconds;
 }
