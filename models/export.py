@@ -31,7 +31,7 @@ def parameter_count(module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def export_pack(cfg, models, tokenizer, preview_state, out, timings, device) -> None:
+def export_pack(cfg, models, tokenizer, preview_state, out, timings, device, eval_per_combo=3) -> None:
     os.makedirs(out, exist_ok=True)
     g = cfg.geometry
     models = {k: m.to("cpu").eval() for k, m in models.items()}
@@ -68,6 +68,9 @@ def export_pack(cfg, models, tokenizer, preview_state, out, timings, device) -> 
                                      {"latent": audio_latent}),
     }
     tokenizer.save(os.path.join(out, "tokenizer.json"))
+    from sample import eval_set  # noqa: E402
+    with open(os.path.join(out, "eval_prompts.json"), "w") as f:  # what `deno task eval` generates
+        json.dump([{k: v for k, v in j.items() if k != "scene"} for j in eval_set(eval_per_combo)], f, indent=1)
     params = {"text_encoder": parameter_count(models["text"]) - sum(parameter_count(h) for h in
                                                                      models["text"].heads.values()),
               "denoiser": parameter_count(models["dit"]),

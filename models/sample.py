@@ -57,32 +57,40 @@ def sample(cfg, models, tokenizer, prompts, width, height, seconds, noise=None, 
     return xv, xa
 
 
-@torch.no_grad()
-def write_eval_clips(cfg, models, tokenizer, folder, per_combo, device):
-    """Samples every held-out combination `per_combo` times and as many training prompts,
-    plus the same prompts' ground truth through both autoencoders (the ceiling)."""
+def eval_set(per_combo: int) -> list[dict]:
+    """The pack's fixed evaluation prompts: every held-out combination `per_combo` times,
+    then as many training combinations; square 2 s clips, one seed each."""
     rng = random.Random(2024)
-    jobs = []
+    scenes = []
     for h in world.HELDOUT:
         for _ in range(per_combo):
             scene = world.random_scene(rng, heldout=True, bucket="square", seconds=2)
             scene.shape, scene.color, scene.motion = h["shape"], h["color"], h["motion"]
-            jobs.append(scene)
-    jobs += [world.random_scene(rng, heldout=False, bucket="square", seconds=2) for _ in range(len(jobs))]
+            scenes.append(scene)
+    scenes += [world.random_scene(rng, heldout=False, bucket="square", seconds=2) for _ in range(len(scenes))]
+    return [{"prompt": world.caption(s, rng), "attributes": s.attributes(), "heldout": world.is_heldout(s.attributes()),
+             "seed": i, "scene": s} for i, s in enumerate(scenes)]
+
+
+@torch.no_grad()
+def write_eval_clips(cfg, models, tokenizer, folder, per_combo, device):
+    """Samples the eval set, plus the same prompts' ground truth through both
+    autoencoders (the ceiling), into clip folders that `deno task eval --clips` scores."""
+    jobs = eval_set(per_combo)
     t0 = time.time()
     for start in range(0, len(jobs), 16):
         chunk = jobs[start: start + 16]
-        prompts = [world.caption(s, rng) for s in chunk]
+        prompts = [j["prompt"] for j in chunk]
         xv, xa = sample(cfg, models, tokenizer, prompts, 64, 64, 2, device=device, seed=start)
         frames = models["video_decoder"](xv).cpu().numpy()
         audio = models["audio_decoder"](xa).cpu().numpy()
-        truth = [world.render(s) for s in chunk]
+        truth = [world.render(j["scene"]) for j in chunk]
         gt_frames = torch.from_numpy(np.stack([t[0] for t in truth])).float().to(device) / 255
         gt_audio = torch.from_numpy(np.stack([t[1] for t in truth])).to(device)
         ceil_frames = models["video_decoder"](models["video_encoder"](gt_frames)).cpu().numpy()
         ceil_audio = models["audio_decoder"](models["audio_encoder"](gt_audio)).cpu().numpy()
-        for j, scene in enumerate(chunk):
-            name = f"clip{start + j:03d}"
+        for j, job in enumerate(chunk):
+            name, scene = f"clip{start + j:03d}", job["scene"]
             world.write_clip(os.path.join(folder, "samples", name), scene, to_u8(frames[j]), audio[j], prompts[j])
             world.write_clip(os.path.join(folder, "ceiling", name), scene, to_u8(ceil_frames[j]), ceil_audio[j],
                              prompts[j], truth[j][2])

@@ -329,7 +329,7 @@ def main() -> None:
 
     from export import export_pack  # noqa: E402 (after training: export needs only the models)
     from sample import write_eval_clips  # noqa: E402
-    export_pack(cfg, models, tokenizer, stages["preview"].load(), args.out, timings, DEVICE)
+    export_pack(cfg, models, tokenizer, stages["preview"].load(), args.out, timings, DEVICE, args.eval_clips)
     write_eval_clips(cfg, models, tokenizer, os.path.join(args.work, "eval"), args.eval_clips, DEVICE)
     log(f"pack written to {args.out}")
 

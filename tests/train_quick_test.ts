@@ -5,8 +5,8 @@
  * through the engine matches models/sample.py on the same checkpoint and noise.
  */
 import assert from "node:assert/strict";
-import type { Backend } from "../core/backend.ts";
 import { Engine } from "../core/engine.ts";
+import { captureFinalDecodes } from "../core/eval/capture.ts";
 import { loadPack, type Pack } from "../core/pack/load.ts";
 import { OnnxBackend } from "../core/pack/onnx_backend.ts";
 import { PYTHON, TORCH_INSTALL, torchMissing } from "../models/train.ts";
@@ -23,28 +23,6 @@ async function python(args: string[]): Promise<string> {
     `${PYTHON} ${args[0]} failed:\n${decoder.decode(run.stderr).slice(-2000)}`,
   );
   return decoder.decode(run.stdout);
-}
-
-/** The final latents the engine hands to the decoders, captured on their way. */
-function capturingBackend(inner: Backend) {
-  const captured: { video?: Float32Array; audio?: Float32Array } = {};
-  const backend: Backend = {
-    textLength: inner.textLength,
-    textDim: inner.textDim,
-    encodeText: (p) => inner.encodeText(p),
-    denoise: (b) => inner.denoise(b),
-    decodeVideo: (latents, rows, geometry, which) => {
-      if (which === "final") captured.video = latents.slice();
-      return inner.decodeVideo(latents, rows, geometry, which);
-    },
-    decodeAudio: (latents, rows, geometry) => {
-      captured.audio ??= latents.slice();
-      return inner.decodeAudio(latents, rows, geometry);
-    },
-    stats: () => inner.stats(),
-    close: () => inner.close(),
-  };
-  return { backend, captured };
 }
 
 /** max |a - b| / max |b|: scale-free, and strict where the latents are large. */
@@ -99,7 +77,7 @@ print(Tokenizer(world.vocabulary()).encode(sys.argv[1], 32)[0])`,
     });
 
     await t.step("engine latents match models/sample.py for the same noise", async () => {
-      const { backend, captured } = capturingBackend(new OnnxBackend(pack!));
+      const { backend, captured } = captureFinalDecodes(new OnnxBackend(pack!));
       const engine = new Engine(pack!.manifest, backend, { outDir: `${work}/outputs` });
       const request = engine.resolve({
         prompt: "a small blue square moves left on a white background, with a low hum",
@@ -114,7 +92,7 @@ print(Tokenizer(world.vocabulary()).encode(sys.argv[1], 32)[0])`,
       await handle.result;
       const noisePath = `${work}/noise.f32`, refPath = `${work}/reference.f32`;
       const { gaussianNoise } = await import("../core/noise.ts");
-      const size = captured.video!.length + captured.audio!.length;
+      const size = captured.videoLatent!.length + captured.audioLatent!.length;
       const noise = gaussianNoise(7, size);
       await Deno.writeFile(noisePath, new Uint8Array(noise.buffer));
       await python([
@@ -125,11 +103,11 @@ print(Tokenizer(world.vocabulary()).encode(sys.argv[1], 32)[0])`,
         ...["--noise", noisePath, "--out", refPath],
       ]);
       const reference = new Float32Array((await Deno.readFile(refPath)).buffer);
-      const nv = captured.video!.length;
-      const videoError = relativeError(captured.video!, reference.subarray(0, nv));
-      const audioError = relativeError(captured.audio!, reference.subarray(nv));
+      const nv = captured.videoLatent!.length;
+      const videoError = relativeError(captured.videoLatent!, reference.subarray(0, nv));
+      const audioError = relativeError(captured.audioLatent!, reference.subarray(nv));
       // Parity means something only if sampling moved the latents far from the noise.
-      const moved = relativeError(captured.video!, noise.subarray(0, nv));
+      const moved = relativeError(captured.videoLatent!, noise.subarray(0, nv));
       console.log(
         `parity: video ${videoError.toExponential(2)}, audio ${audioError.toExponential(2)}, ` +
           `moved from noise ${moved.toFixed(3)}`,

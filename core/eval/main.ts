@@ -1,41 +1,79 @@
 /**
- * `deno task eval --clips DIR [--json]`: scores every clip folder in DIR and prints
- * the eval table (or the report as JSON). Bad input exits 2 with
+ * `deno task eval [--pack DIR] [--limit N] [--steps N] [--scheduler S] [--json]`
+ * generates the pack's evaluation set through the engine and scores it;
+ * `deno task eval --clips DIR [--json]` scores clip folders made elsewhere (e.g. by
+ * the PyTorch sampler during training). Either prints the eval table ending with the
+ * `eval:` line (or the report as JSON). Bad input exits 2 with
  * `eval: error <code>: <sentence>` on stderr.
  */
 import { EvalError } from "./errors.ts";
+import { generateEvalClips } from "./generate.ts";
 import { readClips } from "./read.ts";
 import { formatReport } from "./report.ts";
 import { scoreClips } from "./score.ts";
 
-const USAGE = "usage: deno task eval --clips DIR [--json]";
+const USAGE =
+  "usage: deno task eval [--clips DIR | --pack DIR [--limit N] [--steps N] [--scheduler euler|dpmpp2m]] [--json]";
 
 /** Parsed command line. */
 export interface EvalArgs {
-  clips: string;
+  clips?: string;
+  pack: string;
+  limit?: number;
+  steps?: number;
+  scheduler?: "euler" | "dpmpp2m";
   json: boolean;
+}
+
+function positiveInt(flag: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new EvalError("usage", `Cannot run eval: ${flag} "${value}" is not a positive integer`);
+  }
+  return n;
 }
 
 /** Parses the flags; throws an EvalError `usage` on anything it does not know. */
 export function parseArgs(args: readonly string[]): EvalArgs {
-  let clips: string | undefined;
-  let json = false;
+  const out: EvalArgs = { pack: "models/default", json: false };
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--json") json = true;
-    else if (arg.startsWith("--clips=")) clips = arg.slice("--clips=".length);
-    else if (arg === "--clips") clips = args[++i];
-    else throw new EvalError("usage", `Cannot run eval: unknown argument "${arg}" (${USAGE})`);
+    const [flag, inline] = args[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = () => inline ?? args[++i];
+    if (flag === "--json") out.json = true;
+    else if (flag === "--clips") out.clips = value() ?? "";
+    else if (flag === "--pack") out.pack = value() ?? "";
+    else if (flag === "--limit") out.limit = positiveInt(flag, value());
+    else if (flag === "--steps") out.steps = positiveInt(flag, value());
+    else if (flag === "--scheduler") {
+      const s = value();
+      if (s !== "euler" && s !== "dpmpp2m") {
+        throw new EvalError("usage", `Cannot run eval: scheduler "${s}" is not euler or dpmpp2m`);
+      }
+      out.scheduler = s;
+    } else throw new EvalError("usage", `Cannot run eval: unknown argument "${flag}" (${USAGE})`);
   }
-  if (!clips) throw new EvalError("usage", `Cannot run eval: --clips DIR is missing (${USAGE})`);
-  return { clips, json };
+  if (out.clips === "" || out.pack === "") {
+    throw new EvalError("usage", `Cannot run eval: a folder is missing (${USAGE})`);
+  }
+  return out;
 }
 
 /** Runs the CLI and returns the exit code. */
 export async function main(args: readonly string[]): Promise<number> {
   try {
     const options = parseArgs(args);
-    const report = scoreClips(await readClips(options.clips));
+    const clips = options.clips ? await readClips(options.clips) : await generateEvalClips(
+      options.pack,
+      {
+        ...(options.limit ? { limit: options.limit } : {}),
+        ...(options.steps ? { steps: options.steps } : {}),
+        ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+        onClip: (done, total) =>
+          Deno.stderr.writeSync(new TextEncoder().encode(`\reval: ${done}/${total}`)),
+      },
+    );
+    if (!options.clips) console.error("");
+    const report = scoreClips(clips);
     console.log(options.json ? JSON.stringify(report, null, 1) : formatReport(report));
     return 0;
   } catch (error) {

@@ -58,7 +58,9 @@ Deno.test("eval --json prints the report as JSON", async () => {
 Deno.test("bad input exits 2 with a stable code and a sentence", async () => {
   const meta = JSON.parse(await Deno.readTextFile(join(FIXTURES, "clip000", "meta.json")));
   const cases: [string[], string, RegExp][] = [
-    [[], "usage", /--clips DIR is missing/],
+    [["--pack", "/no/such/pack"], "clips_not_found", /eval_prompts\.json" is missing/],
+    [["--limit", "0"], "usage", /--limit "0" is not a positive integer/],
+    [["--scheduler", "ddim"], "usage", /scheduler "ddim"/],
     [["--clips", FIXTURES, "--fast"], "usage", /unknown argument "--fast"/],
     [["--clips", "/no/such/folder"], "clips_not_found", /folder "\/no\/such\/folder"/],
     [["--clips", await brokenClip("{ not json")], "clip_invalid", /meta\.json is not valid JSON/],
@@ -95,4 +97,13 @@ Deno.test("the process exits with status 2 on bad input", async () => {
   }).output();
   assert.equal(code, 2);
   assert.match(new TextDecoder().decode(stderr), /eval: error clips_not_found/);
+});
+
+Deno.test("eval without --clips generates the pack's eval prompts through the engine", async () => {
+  const { code, stdout } = await run("--pack", "models/default", "--limit", "2", "--json");
+  assert.equal(code, 0);
+  const report = JSON.parse(stdout);
+  assert.equal(report.clips.length, 2);
+  const prompts = JSON.parse(await Deno.readTextFile("models/default/eval_prompts.json"));
+  assert.deepEqual(report.clips[0].expected, prompts[0].attributes);
 });
