@@ -1,7 +1,17 @@
 /**
  * Server settings from the environment, read once at start. A pure function of
  * the variables, so a test can check it without touching the process.
+ *
+ * Limits (server/limits/limits.ts), each a positive whole number:
+ * - EMERGE_MAX_QUEUE (64): unfinished jobs server-wide; over it `busy` / 429
+ * - EMERGE_MAX_JOBS_PER_CLIENT (4): unfinished jobs per API key, else per socket
+ * - EMERGE_MAX_PROMPT_CHARS (2000), EMERGE_MAX_PIXELS (262144 = 512x512),
+ *   EMERGE_MAX_STEPS (200), EMERGE_MAX_SECONDS (20): one request; over them `invalid_request` / 400
+ * - EMERGE_MAX_MESSAGE_BYTES (65536): one WS text frame; over it `too_large`
+ * - EMERGE_MAX_BODY_BYTES (1048576): one HTTP body; over it 413 `too_large`
+ * - EMERGE_MAX_SOCKETS_PER_ADDRESS (64): open WebSockets per remote IP; over it 429 `busy`
  */
+import { type Limits, limitsFromEnv } from "./limits/mod.ts";
 
 /** Everything `deno task start` can be told. */
 export interface ServerConfig {
@@ -15,6 +25,18 @@ export interface ServerConfig {
   packDir: string;
   /** EMERGE_GRACE_SECONDS, default 30: how long a WS job outlives its socket. */
   graceMs: number;
+  /**
+   * EMERGE_SHUTDOWN_SECONDS, default 20: on SIGTERM/SIGINT, how long running jobs
+   * may take to finish; the rest stay queued in the database and run on next start.
+   */
+  shutdownMs: number;
+  /**
+   * EMERGE_DB_SYNC, "normal" (default) or "full": SQLite's fsync policy. Normal
+   * survives any process crash; full also a power cut, at one fsync per write.
+   */
+  dbSync: "normal" | "full";
+  /** The EMERGE_MAX_* variables above. */
+  limits: Limits;
 }
 
 /** Thrown when a variable cannot be read. */
@@ -30,6 +52,9 @@ export function configFromEnv(env: Record<string, string | undefined>): ServerCo
     dataDir: env.EMERGE_DATA_DIR || "./data",
     packDir: env.EMERGE_PACK || "models/default",
     graceMs: number(env, "EMERGE_GRACE_SECONDS", 30, 0, 86400) * 1000,
+    shutdownMs: number(env, "EMERGE_SHUTDOWN_SECONDS", 20, 0, 3600) * 1000,
+    dbSync: dbSync(env.EMERGE_DB_SYNC),
+    limits: limitsFromEnv(env),
   };
 }
 
@@ -47,4 +72,11 @@ function number(
     throw new ConfigError(`Cannot read ${name}: "${raw}" is not a number from ${min} to ${max}`);
   }
   return value;
+}
+
+function dbSync(raw: string | undefined): "normal" | "full" {
+  if (raw === undefined || raw === "" || raw === "normal" || raw === "full") {
+    return raw === "full" ? "full" : "normal";
+  }
+  throw new ConfigError(`Cannot read EMERGE_DB_SYNC: "${raw}" is not "normal" or "full"`);
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { configFromEnv } from "./config.ts";
+import { DEFAULT_LIMITS } from "./limits/limits.ts";
 
 Deno.test("config defaults to loopback:8080, ./data and the default pack", () => {
   assert.deepEqual(configFromEnv({}), {
@@ -8,6 +9,9 @@ Deno.test("config defaults to loopback:8080, ./data and the default pack", () =>
     dataDir: "./data",
     packDir: "models/default",
     graceMs: 30_000,
+    shutdownMs: 20_000,
+    dbSync: "normal",
+    limits: { ...DEFAULT_LIMITS },
   });
 });
 
@@ -17,4 +21,23 @@ Deno.test("config reads the environment and names a bad value", () => {
   assert.equal(config.port, 9000);
   assert.equal(config.graceMs, 2000);
   assert.throws(() => configFromEnv({ PORT: "http" }), /Cannot read PORT: "http" is not a number/);
+});
+
+Deno.test("config reads limits and the shutdown deadline, and names a bad limit", () => {
+  const config = configFromEnv({
+    EMERGE_MAX_QUEUE: "3",
+    EMERGE_MAX_SOCKETS_PER_ADDRESS: "500",
+    EMERGE_SHUTDOWN_SECONDS: "5",
+    EMERGE_DB_SYNC: "full",
+  });
+  assert.equal(config.limits.maxQueue, 3);
+  assert.equal(config.limits.maxSocketsPerAddress, 500);
+  assert.equal(config.limits.maxSteps, DEFAULT_LIMITS.maxSteps);
+  assert.equal(config.shutdownMs, 5000);
+  assert.equal(config.dbSync, "full");
+  assert.throws(
+    () => configFromEnv({ EMERGE_MAX_QUEUE: "0" }),
+    /Cannot read EMERGE_MAX_QUEUE: "0" is not a whole number above 0/,
+  );
+  assert.throws(() => configFromEnv({ EMERGE_DB_SYNC: "yes" }), /EMERGE_DB_SYNC: "yes"/);
 });

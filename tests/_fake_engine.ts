@@ -125,7 +125,21 @@ export class FakeEngine implements GenerationEngine {
       spritesheet: join(dir, "spritesheet.jpg"),
     };
     const content = Uint8Array.from({ length: 1000 }, (_, k) => k % 251);
-    for (const path of Object.values(outputs)) await Deno.writeFile(path, content);
+    try {
+      // Like the real engine: the folder is made at write time, and a write that
+      // fails ends the job with output_failed.
+      await Deno.mkdir(dir, { recursive: true });
+      for (const path of Object.values(outputs)) await Deno.writeFile(path, content);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      events.push({
+        type: "failed",
+        code: "output_failed",
+        message: `Cannot write outputs: ${detail}`,
+      });
+      events.end();
+      throw error;
+    }
     events.push({ type: "done", outputs });
     events.end();
     return outputs;

@@ -150,6 +150,11 @@ export interface ServerProcess {
   dataDir: string;
   /** Its ready line. */
   ready: string;
+  /** The server's process id (for /proc/<pid>/status). */
+  pid: number;
+  /** Sends `signal` and waits for the exit; the data dir stays. */
+  kill(signal: Deno.Signal): Promise<Deno.CommandStatus>;
+  /** SIGTERM, wait, and remove the data dir unless the caller chose it. */
   stop(): Promise<void>;
 }
 
@@ -157,8 +162,11 @@ export interface ServerProcess {
  * Runs server/main.ts with the real Deno binary (not an npx wrapper, so the
  * signal reaches it) on a free port and a temp data dir; resolves at its ready line.
  */
-export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const dataDir = await Deno.makeTempDir({ prefix: "emerge_proc_" });
+export async function spawnServer(
+  env: Record<string, string> = {},
+  options: { dataDir?: string } = {},
+): Promise<ServerProcess> {
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "emerge_proc_" });
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("../server/main.ts", import.meta.url).pathname],
     env: { PORT: "0", EMERGE_DATA_DIR: dataDir, ...env },
@@ -177,16 +185,26 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   const drained = (async () => {
     while (!(await lines.read()).done);
   })();
+  const kill = async (signal: Deno.Signal) => {
+    try {
+      child.kill(signal);
+    } catch {
+      // Already exited: the status below says how.
+    }
+    const status = await child.status;
+    await drained.catch(() => {});
+    return status;
+  };
   return {
     url,
     wsUrl: url.replace("http", "ws") + "/v1/stream",
     dataDir,
     ready: text.trim(),
+    pid: child.pid,
+    kill,
     async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await drained.catch(() => {});
-      await Deno.remove(dataDir, { recursive: true });
+      await kill("SIGTERM");
+      if (!options.dataDir) await Deno.remove(dataDir, { recursive: true });
     },
   };
 }

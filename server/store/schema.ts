@@ -1,0 +1,32 @@
+/**
+ * The job table. One row per job, written before the job is acknowledged; the
+ * request column holds the resolved request (seed included), which is all a
+ * restart needs to run the job again. `files` is set only once every output was
+ * renamed into place, with the byte sizes seen then, so a restart can tell a whole
+ * file from a missing or truncated one.
+ */
+
+/** Bumped when the table changes shape; a newer file is refused, not guessed at. */
+export const SCHEMA_VERSION = 1;
+
+/** Creates the table if absent. `STRICT` makes SQLite refuse a wrongly typed value. */
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS jobs (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT, -- creation order, for paging
+  id           TEXT NOT NULL UNIQUE,              -- video_<24 hex>
+  owner        TEXT,                              -- API key owner; NULL: no keys
+  remix_of     TEXT,
+  model        TEXT NOT NULL,
+  request      TEXT NOT NULL,                     -- resolved GenerationRequest, JSON
+  status       TEXT NOT NULL,                     -- queued|running|done|cancelled|failed
+  state        TEXT NOT NULL,                     -- JobState, JSON
+  files        TEXT,                              -- GenerationOutputs, JSON; NULL until complete
+  file_sizes   TEXT,                              -- byte size per output, JSON
+  attempt      INTEGER NOT NULL DEFAULT 1,        -- runs so far; a restart adds one
+  created_at   INTEGER NOT NULL,                  -- ms since the epoch
+  completed_at INTEGER,
+  updated_at   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
+CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (owner, seq);
+`;

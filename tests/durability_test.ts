@@ -1,0 +1,195 @@
+/**
+ * Issue 7, durability: `server/main.ts` in its own process on the real engine and
+ * default pack, killed with SIGKILL mid-run and started again on the same data
+ * dir. Every job that was acknowledged (its `queued` arrived) must end done, its
+ * MP4 readable by ffprobe, no temp file left, and a client resuming with its old
+ * lastSeq must be told the truth. SIGTERM must drain: 503 for new requests, the
+ * socket closed with 1001 and a reason, exit 0, and what did not finish in the
+ * deadline runs on the next start.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { JobEvent, ServerMessage } from "../client/protocol.ts";
+import { probe } from "./_media.ts";
+import { isTerminal, spawnServer, TestSocket } from "./_server.ts";
+
+const PACK = join(import.meta.dirname!, "..", "models", "default");
+const missing = await Deno.stat(join(PACK, "manifest.json")).then(() => null, () => "no pack");
+const REQUEST = { prompt: "a red ball bounces", size: "64x64", seconds: 2, previewEvery: 0 };
+
+/** Every file under `dir`, relative. */
+async function walk(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(prefix, entry.name);
+    if (entry.isDirectory) out.push(...await walk(join(dir, entry.name), path));
+    else out.push(path);
+  }
+  return out;
+}
+
+/** Submits `n` jobs on one socket and returns their ids once each is acknowledged. */
+async function submit(ws: TestSocket, n: number, steps: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    ws.send({ type: "generate", ...REQUEST, steps, seed: 100 + i, clientId: `c${i}` });
+    const queued = await ws.next((m) => m.type === "queued" && m.clientId === `c${i}`, {
+      ms: 60_000,
+    });
+    ids.push((queued as JobEvent).job);
+  }
+  return ids;
+}
+
+/** Resumes `id` on a fresh socket with `lastSeq` and waits for the end (or its snapshot). */
+async function finish(wsUrl: string, id: string, lastSeq: number): Promise<ServerMessage[]> {
+  const ws = await TestSocket.open(wsUrl);
+  ws.send({ type: "resume", job: id, lastSeq });
+  await ws.next(
+    (m) =>
+      isTerminal(m) || (m.type === "snapshot" && m.status !== "queued" && m.status !== "running"),
+    { ms: 120_000 },
+  );
+  await ws.close();
+  return ws.messages.filter((m) => "job" in m && m.job === id);
+}
+
+async function checkOutputs(url: string, dataDir: string, id: string): Promise<void> {
+  const video = await (await fetch(`${url}/v1/videos/${id}`)).json();
+  assert.equal(video.status, "completed", `${id}: ${JSON.stringify(video)}`);
+  const info = await probe(`${url}/v1/videos/${id}/content?variant=video`);
+  assert.equal(info.video.codec, "h264");
+  assert.ok(info.video.width >= 64, `${id} is ${info.video.width} px wide`);
+  assert.ok(info.duration > 1.5, `${id} lasts ${info.duration} s`);
+  const files = await walk(join(dataDir, "videos", id));
+  assert.deepEqual(files.filter((f) => f.endsWith(".tmp")), [], `${id} left temp files`);
+}
+
+Deno.test({
+  name: "kill -9 mid-run: every acknowledged job completes after restart, resume tells the truth",
+  ignore: missing !== null,
+  sanitizeResources: false,
+  async fn() {
+    const dataDir = await Deno.makeTempDir({ prefix: "emerge_durable_" });
+    const env = { EMERGE_PACK: PACK, EMERGE_MAX_JOBS_PER_CLIENT: "16" };
+    try {
+      const first = await spawnServer(env, { dataDir });
+      const ws = await TestSocket.open(first.wsUrl);
+      const ids = await submit(ws, 6, 30);
+      // Kill once the first job is well into its steps, so some are mid-run and some queued.
+      const step = await ws.next((m) => m.type === "step" && m.i >= 3, { ms: 120_000 });
+      const lastSeq = (step as JobEvent).seq;
+      const status = await first.kill("SIGKILL");
+      assert.equal(status.signal, "SIGKILL");
+      const doneBefore = ws.messages.filter((m) => m.type === "done").map((m) =>
+        (m as JobEvent).job
+      );
+
+      const second = await spawnServer(env, { dataDir });
+      try {
+        assert.match(second.ready, /emerge serving/);
+        // The job the client was watching: resumed with its old lastSeq, the new run's
+        // events still arrive (seq rises across runs) and end in done.
+        const watched = (step as JobEvent).job;
+        const events = await finish(second.wsUrl, watched, lastSeq);
+        const resumed = events.find((m) => m.type === "resumed");
+        assert.ok(resumed, "resume is answered");
+        assert.ok(events.some((m) => m.type === "done"), JSON.stringify(events.map((m) => m.type)));
+        const seqs = events.flatMap((m) => "seq" in m ? [m.seq] : []);
+        assert.ok(seqs.every((s) => s > lastSeq), "every new event is past the old lastSeq");
+        for (const id of ids) {
+          if (id !== watched) await finish(second.wsUrl, id, 0);
+          await checkOutputs(second.url, dataDir, id);
+        }
+        assert.ok(ids.length - doneBefore.length >= 1, "the kill interrupted at least one job");
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a done job whose MP4 was cut short is run again at start; finished jobs stay served",
+  ignore: missing !== null,
+  sanitizeResources: false,
+  async fn() {
+    const dataDir = await Deno.makeTempDir({ prefix: "emerge_repair_" });
+    const env = { EMERGE_PACK: PACK };
+    try {
+      const first = await spawnServer(env, { dataDir });
+      const ws = await TestSocket.open(first.wsUrl);
+      const [a, b] = await submit(ws, 2, 2);
+      for (const id of [a!, b!]) await finish(first.wsUrl, id, 0);
+      await ws.close();
+      await first.stop();
+      const mp4 = join(dataDir, "videos", a!, `${a}.mp4`);
+      const whole = (await Deno.stat(mp4)).size;
+      await Deno.truncate(mp4, Math.floor(whole / 2));
+
+      const second = await spawnServer(env, { dataDir });
+      try {
+        assert.match(second.ready, /recovered 0 unfinished and 1 damaged jobs/);
+        await finish(second.wsUrl, a!, 0);
+        await checkOutputs(second.url, dataDir, a!);
+        await checkOutputs(second.url, dataDir, b!);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "SIGTERM drains: 503 for new work, sockets closed with 1001, exit 0, the rest runs next start",
+  ignore: missing !== null,
+  sanitizeResources: false,
+  async fn() {
+    const dataDir = await Deno.makeTempDir({ prefix: "emerge_term_" });
+    // A 1 s deadline with a 150-step job: it cannot finish, so it must be checkpointed.
+    const env = { EMERGE_PACK: PACK, EMERGE_SHUTDOWN_SECONDS: "1" };
+    try {
+      const first = await spawnServer(env, { dataDir });
+      const ws = await TestSocket.open(first.wsUrl);
+      const [id] = await submit(ws, 1, 150);
+      await ws.next((m) => m.type === "step", { ms: 60_000 });
+      const exited = first.kill("SIGTERM");
+      // While draining (the 1 s deadline), new HTTP requests are refused with 503.
+      let answer = 200;
+      for (let i = 0; i < 40 && answer === 200; i++) {
+        answer = await fetch(`${first.url}/healthz`).then(async (r) => {
+          await r.body?.cancel();
+          return r.status;
+        }, () => 0);
+        if (answer === 200) await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(answer, 503, "healthz during drain");
+      const closed = await ws.closed;
+      assert.equal(closed.code, 1001);
+      assert.equal(
+        closed.reason,
+        "server shutting down",
+        `closed ${closed.code} "${closed.reason}"`,
+      );
+      const status = await exited;
+      assert.equal(status.code, 0);
+
+      const second = await spawnServer(env, { dataDir });
+      try {
+        assert.match(second.ready, /recovered 1 unfinished/);
+        const events = await finish(second.wsUrl, id!, 0);
+        assert.ok(events.some((m) => m.type === "done"));
+        await checkOutputs(second.url, dataDir, id!);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+});
