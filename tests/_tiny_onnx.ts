@@ -43,3 +43,32 @@ export function binaryOpModel(opType: string): Uint8Array {
   const opset = [...field(1, ""), ...intField(2, 17)];
   return new Uint8Array([...intField(1, 8), ...field(8, opset), ...field(7, graph)]);
 }
+
+/** A float tensor value info of `rank` symbolic axes ("d0", "d1", ...). */
+function valueInfoOfRank(name: string, rank: number): number[] {
+  const dims = Array.from({ length: rank }, (_, i) => field(1, field(2, `d${i}`))).flat();
+  const tensorType = [...intField(1, 1), ...field(2, dims)];
+  return [...field(1, name), ...field(2, field(1, tensorType))];
+}
+
+/**
+ * A graph whose outputs are Identity copies of inputs, with each input's rank as
+ * given: a stand-in component with the right names but the wrong contract, for
+ * fault tests (a rank that differs from what the engine feeds makes `run` throw).
+ */
+export function identityModel(
+  inputs: { name: string; rank: number }[],
+  outputs: { name: string; from: string; rank: number }[],
+): Uint8Array {
+  const nodes = outputs.flatMap((o) =>
+    field(1, [...field(1, o.from), ...field(2, o.name), ...field(4, "Identity")])
+  );
+  const graph = [
+    ...nodes,
+    ...field(2, "identity"),
+    ...inputs.flatMap((i) => field(11, valueInfoOfRank(i.name, i.rank))),
+    ...outputs.flatMap((o) => field(12, valueInfoOfRank(o.name, o.rank))),
+  ];
+  const opset = [...field(1, ""), ...intField(2, 17)];
+  return new Uint8Array([...intField(1, 8), ...field(8, opset), ...field(7, graph)]);
+}
