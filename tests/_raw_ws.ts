@@ -70,8 +70,37 @@ export class RawSocket {
     }
   }
 
+  /** Writes `bytes` as they are: for fuzzing the framing itself. */
+  async writeRaw(bytes: Uint8Array): Promise<void> {
+    await this.#conn.write(bytes);
+  }
+
+  /**
+   * Waits for the server's answer to what was written: any frame (an error event,
+   * a close) or the end of the connection; false if `ms` passes first.
+   */
+  async answered(ms: number): Promise<boolean> {
+    const ended = (async () => {
+      try {
+        await this.#frame();
+      } catch {
+        // The connection ended: that is an answer too.
+      }
+      return true;
+    })();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
+    const result = await Promise.race([ended, timeout]);
+    clearTimeout(timer);
+    return result;
+  }
+
   close(): void {
-    this.#conn.close();
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
   }
 
   async #frame(): Promise<{ opcode: number; payload: Uint8Array }> {
