@@ -31,6 +31,7 @@ export class EmergeClient {
   #connection: Connection;
   #generations = new Set<Generation>();
   #httpBase: string;
+  #helloWaiters: { resolve(h: ServerHello): void; reject(e: EmergeError): void }[] = [];
 
   /** `url`: the server (http, https, ws or wss); "/v1/stream" is added unless present. */
   constructor(url: string | URL, options: EmergeClientOptions = {}) {
@@ -46,6 +47,7 @@ export class EmergeClient {
     this.#connection = new Connection(base.href, {
       opened: (hello) => {
         this.hello = hello;
+        for (const waiter of this.#helloWaiters.splice(0)) waiter.resolve(hello);
         for (const gen of this.#generations) gen.sync();
       },
       message: (message) => {
@@ -63,6 +65,23 @@ export class EmergeClient {
   /** The connection's state. */
   get state(): ConnectionState {
     return this.#connection.state;
+  }
+
+  /**
+   * Connects now, not at the first generate, and resolves with the server's
+   * hello: a page reads its sizes and durations before offering them.
+   */
+  connect(): Promise<ServerHello> {
+    if (this.hello && this.#connection.state === "open") return Promise.resolve(this.hello);
+    if (this.#connection.state === "closed") {
+      return Promise.reject(new ConnectionError("Cannot connect: the client is closed"));
+    }
+    // No Promise.withResolvers: the npm build targets ES2022.
+    const hello = new Promise<ServerHello>((resolve, reject) => {
+      this.#helloWaiters.push({ resolve, reject });
+    });
+    this.#connection.connect();
+    return hello;
   }
 
   /** Starts a generation; connects first if needed. */
@@ -93,6 +112,7 @@ export class EmergeClient {
 
   #abandonAll(error: EmergeError | undefined): void {
     const reason = error ?? new ConnectionError("Cannot finish generation: the client was closed");
+    for (const waiter of this.#helloWaiters.splice(0)) waiter.reject(reason);
     for (const gen of [...this.#generations]) gen.abandon(reason);
   }
 }

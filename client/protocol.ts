@@ -213,6 +213,7 @@ export const ERROR_CODES = [
   "unknown_job", // a job id this server does not know
   "job_finished", // steer or cancel of a finished job
   "busy", // over a limit
+  "too_large", // a message over the server's size cap
   "internal", // a bug; the message says what failed
 ] as const;
 

@@ -1,6 +1,7 @@
 /**
  * The Emerge server as a value: `createApp` wires an engine to the job registry,
- * the stream endpoint and the video routes, and returns the Hono app with a
+ * the stream endpoint, the OpenAI-compatible REST API, auth guards, metrics,
+ * OpenAPI docs and the demo page, and returns the Hono app with a
  * `serve` helper. main.ts builds one from the environment; tests build one
  * in-process around any GenerationEngine.
  */
@@ -12,6 +13,16 @@ import { type JobStore, MemoryJobStore } from "./jobs/store.ts";
 import { streamRoute } from "./routes/stream.ts";
 import { videosRoute } from "./routes/videos.ts";
 import { StreamStats } from "./ws/stats.ts";
+import { type SecurityConfig, securityFromEnv } from "./auth/config.ts";
+import { ApiKeys } from "./auth/keys.ts";
+import { guard } from "./auth/middleware.ts";
+import { TokenIssuer } from "./auth/tokens.ts";
+import { healthRoutes } from "./health/route.ts";
+import { MeteredEngine } from "./metrics/metered_engine.ts";
+import { metricsRoute, type ModelCallStats } from "./metrics/route.ts";
+import { openaiRoutes } from "./openai/routes.ts";
+import { openApiRoutes } from "./openapi/route.ts";
+import { pageRoutes } from "./page/route.ts";
 
 /** Name and version the server reports in its hello. */
 export const SERVER_NAME = "emerge/0.1.0";
@@ -36,6 +47,10 @@ export interface AppOptions {
   maxBufferedBytes?: number;
   /** How soon a held socket is looked at again; default 25 ms. */
   retryMs?: number;
+  /** API keys, WebSocket origins, token lifetime; see server/auth/config.ts. */
+  security?: Partial<SecurityConfig>;
+  /** Null when jobs can be taken, else why not (/readyz); default always ready. */
+  notReady?: () => string | null;
 }
 
 /** A built server, not yet listening. */
@@ -62,8 +77,11 @@ export interface RunningServer {
 export function createApp(options: AppOptions): EmergeApp {
   const graceMs = options.graceMs ?? 30_000;
   const logEvents = options.logEvents ?? 1024;
+  // Metering wraps the engine, so jobs from every door are counted the same way.
+  const engine = new MeteredEngine(options.engine);
+  const security = { ...securityFromEnv({}), ...options.security };
   const registry = new JobRegistry({
-    engine: options.engine,
+    engine,
     dataDir: options.dataDir,
     store: options.store ?? new MemoryJobStore(),
     model: options.model ?? "emerge",
@@ -82,7 +100,12 @@ export function createApp(options: AppOptions): EmergeApp {
     graceSeconds: graceMs / 1000,
   };
   const app = new Hono();
-  app.get("/healthz", (c) => c.text("ok"));
+  healthRoutes(app, options.notReady ?? (() => null));
+  guard(app, {
+    keys: new ApiKeys(security.apiKeys),
+    tokens: new TokenIssuer(security.tokenTtlMs),
+    allowedOrigins: security.allowedOrigins,
+  });
   streamRoute(app, {
     registry,
     capabilities,
@@ -91,7 +114,15 @@ export function createApp(options: AppOptions): EmergeApp {
     retryMs: options.retryMs ?? 25,
     stats,
   });
+  openaiRoutes(app, registry, capabilities);
   videosRoute(app, registry);
+  openApiRoutes(app, SERVER_NAME);
+  metricsRoute(app, {
+    meter: engine.meter,
+    stream: stats,
+    modelStats: () => (options.engine as { stats?: () => ModelCallStats | undefined }).stats?.(),
+  });
+  pageRoutes(app);
   const close = () => registry.close();
 
   async function serve(port: number, hostname = "127.0.0.1"): Promise<RunningServer> {

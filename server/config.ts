@@ -58,7 +58,8 @@ export function configFromEnv(env: Record<string, string | undefined>): ServerCo
   };
 }
 
-function number(
+/** `env[name]` as a number from `min` to `max`, `fallback` when unset; else a ConfigError. */
+export function number(
   env: Record<string, string | undefined>,
   name: string,
   fallback: number,

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { Engine } from "../core/engine.ts";
 import { createApp } from "./app.ts";
 import { configFromEnv } from "./config.ts";
+import { securityFromEnv } from "./auth/config.ts";
+import { serveLoading } from "./health/loading_server.ts";
 
 /** What the hello and the REST resource tell about the pack. */
 interface PackFacts {
@@ -18,6 +20,10 @@ interface PackFacts {
 
 if (import.meta.main) {
   const config = configFromEnv(Deno.env.toObject());
+  const security = securityFromEnv(Deno.env.toObject());
+  // Alive but not ready while the pack loads: /healthz 200, /readyz 503.
+  const loading = await serveLoading(config.port, config.host);
+  console.log(`emerge loading pack "${config.packDir}" on port ${loading.port}`);
   const engine = await Engine.load(config.packDir);
   const pack = JSON.parse(
     await Deno.readTextFile(join(config.packDir, "manifest.json")),
@@ -30,8 +36,10 @@ if (import.meta.main) {
     sizes: pack.sizes?.map((s) => `${s.width}x${s.height}`) ?? [],
     durations: pack.durations ?? [],
     graceMs: config.graceMs,
+    security,
   });
-  const server = await emerge.serve(config.port, config.host);
+  await loading.stop();
+  const server = await emerge.serve(loading.port, config.host);
   console.log(`emerge serving ${server.url} (pack "${config.packDir}", data "${config.dataDir}")`);
   const stop = async () => {
     await server.shutdown();

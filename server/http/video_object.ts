@@ -53,6 +53,6 @@ export function toVideoObject(record: JobRecord): VideoObject {
     completed_at: record.completedAt === null ? null : Math.floor(record.completedAt / 1000),
     expires_at: null,
     error,
-    remixed_from_video_id: null,
+    remixed_from_video_id: record.remixOf ?? null,
   };
 }

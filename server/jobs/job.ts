@@ -33,6 +33,10 @@ export interface JobInit {
   /** Cancel after this long without subscribers; null keeps it running (REST jobs). */
   graceMs: number | null;
   clientId?: string;
+  /** Who created it; see JobRecord. */
+  owner?: string;
+  /** The video it remixes; see JobRecord. */
+  remixOf?: string;
   /** Called once, after the terminal event went out. */
   onSettled?: (job: Job) => void;
 }
@@ -79,6 +83,8 @@ export class Job {
       completedAt: this.#completedAt,
       state: this.#state,
       files: this.#files,
+      ...(this.#init.owner !== undefined ? { owner: this.#init.owner } : {}),
+      ...(this.#init.remixOf !== undefined ? { remixOf: this.#init.remixOf } : {}),
     };
   }
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { GenerationEngine, GenerationRequest } from "../../core/types.ts";
 import { newJobId } from "./ids.ts";
 import { Job } from "./job.ts";
-import type { JobRecord, JobStore } from "./store.ts";
+import type { JobRecord, JobStore, ListPage, ListQuery } from "./store.ts";
 
 /** Tunables of the job layer. */
 export interface RegistryOptions {
@@ -33,6 +33,8 @@ export interface CreateOptions {
   owner?: string;
   /** Keep running without subscribers (REST jobs). */
   detached?: boolean;
+  /** The video this job remixes. */
+  remixOf?: string;
 }
 
 /** The live jobs of one server. */
@@ -79,6 +81,8 @@ export class JobRegistry {
       logEvents: this.#options.logEvents,
       graceMs: options.detached ? null : this.#options.graceMs,
       ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
+      ...(options.owner !== undefined ? { owner: options.owner } : {}),
+      ...(options.remixOf !== undefined ? { remixOf: options.remixOf } : {}),
       onSettled: (done) => this.#retire(done, key),
     });
     this.#jobs.set(job.id, job);
@@ -94,6 +98,40 @@ export class JobRegistry {
   /** A job's record, live or retired. */
   record(id: string): JobRecord | undefined {
     return this.#jobs.get(id)?.record ?? this.#options.store.get(id);
+  }
+
+  /**
+   * A job's record if `owner` may see it: jobs belong to whoever created them,
+   * and another owner gets the same answer as for an id that never existed.
+   */
+  recordFor(id: string, owner: string | undefined): JobRecord | undefined {
+    const record = this.record(id);
+    return record?.owner === owner ? record : undefined;
+  }
+
+  /** A live job if `owner` may steer or cancel it. */
+  getFor(id: string, owner: string | undefined): Job | undefined {
+    const job = this.#jobs.get(id);
+    return job?.record.owner === owner ? job : undefined;
+  }
+
+  /** One page of `query.owner`'s jobs. */
+  list(query: ListQuery): ListPage {
+    return this.#options.store.list(query);
+  }
+
+  /** Cancels `id` if it runs, then forgets it and removes its files; false if unknown. */
+  async delete(id: string): Promise<boolean> {
+    const job = this.#jobs.get(id);
+    if (job) {
+      job.cancel();
+      await job.settled;
+      this.#jobs.delete(id);
+    }
+    const known = this.#options.store.delete(id) || job !== undefined;
+    await Deno.remove(join(this.#options.dataDir, "videos", id), { recursive: true })
+      .catch(() => {});
+    return known;
   }
 
   /** Cancels every live job and waits for their last events. */

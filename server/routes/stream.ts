@@ -4,13 +4,17 @@
  */
 import type { Hono } from "hono";
 import { upgradeWebSocket } from "hono/deno";
+import { ownerOf } from "../auth/owner.ts";
 import { type SessionOptions, StreamSession } from "../ws/session.ts";
 
 /** Mounts the stream endpoint on `app`. */
 export function streamRoute(app: Hono, options: SessionOptions): void {
   app.get(
     "/v1/stream",
-    upgradeWebSocket(() => {
+    upgradeWebSocket((c) => {
+      // The auth guard ran before the upgrade; the socket's jobs are its caller's.
+      const owner = ownerOf(c);
+      const sessionOptions = owner === undefined ? options : { ...options, owner };
       let session: StreamSession | undefined;
       return {
         onOpen(_event, ws) {
@@ -22,7 +26,7 @@ export function streamRoute(app: Hono, options: SessionOptions): void {
               return raw.bufferedAmount;
             },
             close: (code, reason) => raw.close(code, reason),
-          }, options);
+          }, sessionOptions);
         },
         onMessage(event) {
           session?.receive(event.data);

@@ -1,11 +1,13 @@
 /**
  * `GET /v1/videos/:id` and `GET /v1/videos/:id/content?variant=...`: a job's state
- * and files. Ids are checked against the one id pattern before any lookup, and
+ * and files, visible only to the job's owner. Ids are checked against the one id pattern before any lookup, and
  * files are served only from the paths the engine reported, so no request can
  * name a path.
  */
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import type { GenerationOutputs } from "../../core/types.ts";
+import { ownerOf } from "../auth/owner.ts";
+import { apiError } from "../http/api_error.ts";
 import { fileResponse } from "../http/file.ts";
 import { toVideoObject } from "../http/video_object.ts";
 import { isJobId } from "../jobs/ids.ts";
@@ -18,16 +20,11 @@ const CONTENT_TYPES: Record<keyof GenerationOutputs, string> = {
   spritesheet: "image/jpeg",
 };
 
-/** An error body shaped like OpenAI's. */
-export function apiError(c: Context, status: 400 | 404 | 409, code: string, message: string) {
-  return c.json({ error: { message, type: "invalid_request_error", code, param: null } }, status);
-}
-
 /** Mounts the video resource routes on `app`. */
 export function videosRoute(app: Hono, registry: JobRegistry): void {
   app.get("/v1/videos/:id", (c) => {
     const id = c.req.param("id");
-    const record = isJobId(id) ? registry.record(id) : undefined;
+    const record = isJobId(id) ? registry.recordFor(id, ownerOf(c)) : undefined;
     if (!record) return apiError(c, 404, "video_not_found", `Cannot find video "${id}"`);
     return c.json(toVideoObject(record));
   });
@@ -35,7 +32,7 @@ export function videosRoute(app: Hono, registry: JobRegistry): void {
   app.get("/v1/videos/:id/content", async (c) => {
     const id = c.req.param("id");
     const variant = c.req.query("variant") ?? "video";
-    const record = isJobId(id) ? registry.record(id) : undefined;
+    const record = isJobId(id) ? registry.recordFor(id, ownerOf(c)) : undefined;
     if (!record) return apiError(c, 404, "video_not_found", `Cannot find video "${id}"`);
     if (!Object.hasOwn(CONTENT_TYPES, variant)) {
       return apiError(c, 400, "invalid_variant", `Cannot serve variant "${variant}"`);

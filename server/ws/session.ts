@@ -36,8 +36,10 @@ export interface SessionOptions {
   maxBufferedBytes: number;
   retryMs: number;
   stats: StreamStats;
-  /** Who is on this socket (an API key's id, later); scopes idempotency keys. */
+  /** Who is on this socket (an API key's owner id); scopes jobs and idempotency keys. */
   owner?: string;
+  /** Larger text frames get a `too_large` error and are not parsed; default 64 KiB. */
+  maxMessageBytes?: number;
 }
 
 /** One socket's conversation. */
@@ -60,6 +62,15 @@ export class StreamSession {
     if (this.#closed) return;
     if (typeof data !== "string") {
       return this.#error("bad_message", "Cannot read message: binary frames are not accepted");
+    }
+    const max = this.#options.maxMessageBytes ?? 64 * 1024;
+    // UTF-8 is at most 3 bytes per UTF-16 unit, so short frames skip the encode.
+    const bytes = data.length * 3 > max ? new TextEncoder().encode(data).length : 0;
+    if (bytes > max) {
+      return this.#error(
+        "too_large",
+        `Cannot read message: it is ${bytes} bytes, over the ${max}-byte limit`,
+      );
     }
     const parsed = parseClientMessage(data);
     if (!parsed.ok) {
@@ -157,9 +168,10 @@ export class StreamSession {
   }
 
   #resume(id: string, lastSeq: number): void {
-    const job = isJobId(id) ? this.#options.registry.get(id) : undefined;
+    const { registry, owner } = this.#options;
+    const job = isJobId(id) ? registry.getFor(id, owner) : undefined;
     if (job) return this.#watch(job, lastSeq, true);
-    const record = isJobId(id) ? this.#options.registry.record(id) : undefined;
+    const record = isJobId(id) ? registry.recordFor(id, owner) : undefined;
     if (!record) {
       return this.#error("unknown_job", `Cannot resume: job "${id}" is unknown`, { job: id });
     }
@@ -208,8 +220,10 @@ export class StreamSession {
 
   /** A live, unfinished job for steer or cancel, or an error sent. */
   #live(action: string, id: string): Job | undefined {
-    const job = isJobId(id) ? this.#options.registry.get(id) : undefined;
-    const known = job ?? (isJobId(id) ? this.#options.registry.record(id) : undefined);
+    // Another owner's job is "unknown": its existence is not ours to reveal.
+    const { registry, owner } = this.#options;
+    const job = isJobId(id) ? registry.getFor(id, owner) : undefined;
+    const known = job ?? (isJobId(id) ? registry.recordFor(id, owner) : undefined);
     if (!known) {
       this.#error("unknown_job", `Cannot ${action}: job "${id}" is unknown`, { job: id });
     } else if (!job || isTerminal(job.state.status)) {
