@@ -5,11 +5,19 @@
  * `serve` helper. main.ts builds one from the environment; tests build one
  * in-process around any GenerationEngine.
  */
+import { join } from "node:path";
 import { Hono } from "hono";
 import type { ServerCapabilities } from "../client/protocol.ts";
 import type { GenerationEngine } from "../core/types.ts";
 import { JobRegistry } from "./jobs/registry.ts";
-import { type JobStore, MemoryJobStore } from "./jobs/store.ts";
+import type { JobStore } from "./jobs/store.ts";
+import { guardHttp } from "./limits/http.ts";
+import { DEFAULT_LIMITS, type Limits } from "./limits/limits.ts";
+import { OpenSockets } from "./limits/sockets.ts";
+import { guardSockets } from "./limits/ws.ts";
+import { gracefulShutdown, type ShutdownReport } from "./shutdown.ts";
+import { recoverJobs, type RecoveryReport } from "./store/recover.ts";
+import { SqliteJobStore } from "./store/sqlite.ts";
 import { streamRoute } from "./routes/stream.ts";
 import { videosRoute } from "./routes/videos.ts";
 import { StreamStats } from "./ws/stats.ts";
@@ -36,7 +44,12 @@ export interface AppOptions {
   /** Sizes ("WxH") and durations the pack supports, told to clients in hello. */
   sizes?: string[];
   durations?: number[];
+  /** Where jobs are recorded; default SQLite in `<dataDir>/emerge.db`, recovered at start. */
   store?: JobStore;
+  /** Queue, request, message, body and socket bounds; default DEFAULT_LIMITS. */
+  limits?: Limits;
+  /** Runs a job gets across restarts before it is failed as "interrupted"; default 3. */
+  maxAttempts?: number;
   /** Lifecycle events kept per job for resume; default 1024. */
   logEvents?: number;
   /** How long a WS job outlives its last socket; default 30 s. */
@@ -58,9 +71,13 @@ export interface EmergeApp {
   app: Hono;
   registry: JobRegistry;
   stats: StreamStats;
+  /** Open WebSockets by address. */
+  sockets: OpenSockets;
+  /** What start-up recovery re-ran; null when the store is not durable. */
+  recovery: RecoveryReport | null;
   /** Listens on `port` (0 picks a free one); resolves once it serves. */
   serve(port: number, hostname?: string): Promise<RunningServer>;
-  /** Cancels live jobs and waits for them. */
+  /** Checkpoints live jobs (they stay unfinished in the store) and closes the store. */
   close(): Promise<void>;
 }
 
@@ -69,21 +86,28 @@ export interface RunningServer {
   port: number;
   /** http://host:port */
   url: string;
-  /** Stops listening, then closes the app. */
-  shutdown(): Promise<void>;
+  /**
+   * Graceful shutdown (server/shutdown.ts): new work gets 503/`busy`, running jobs
+   * get `deadlineMs` (default 0) to finish, the rest stay queued in the store.
+   */
+  shutdown(deadlineMs?: number): Promise<ShutdownReport>;
 }
 
 /** Builds the app around `options.engine`. */
 export function createApp(options: AppOptions): EmergeApp {
   const graceMs = options.graceMs ?? 30_000;
   const logEvents = options.logEvents ?? 1024;
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  Deno.mkdirSync(options.dataDir, { recursive: true });
+  const store = options.store ?? new SqliteJobStore(join(options.dataDir, "emerge.db"));
   // Metering wraps the engine, so jobs from every door are counted the same way.
   const engine = new MeteredEngine(options.engine);
   const security = { ...securityFromEnv({}), ...options.security };
   const registry = new JobRegistry({
     engine,
     dataDir: options.dataDir,
-    store: options.store ?? new MemoryJobStore(),
+    limits,
+    store,
     model: options.model ?? "emerge",
     logEvents,
     graceMs,
@@ -100,6 +124,10 @@ export function createApp(options: AppOptions): EmergeApp {
     graceSeconds: graceMs / 1000,
   };
   const app = new Hono();
+  const gate = { draining: false };
+  const sockets = new OpenSockets(limits.maxSocketsPerAddress);
+  guardHttp(app, { gate, maxBodyBytes: limits.maxBodyBytes });
+  guardSockets(app, "/v1/stream", sockets);
   healthRoutes(app, options.notReady ?? (() => null));
   guard(app, {
     keys: new ApiKeys(security.apiKeys),
@@ -113,6 +141,7 @@ export function createApp(options: AppOptions): EmergeApp {
     maxBufferedBytes: options.maxBufferedBytes ?? 256 * 1024,
     retryMs: options.retryMs ?? 25,
     stats,
+    maxMessageBytes: limits.maxMessageBytes,
   });
   openaiRoutes(app, registry, capabilities);
   videosRoute(app, registry);
@@ -123,7 +152,16 @@ export function createApp(options: AppOptions): EmergeApp {
     modelStats: () => (options.engine as { stats?: () => ModelCallStats | undefined }).stats?.(),
   });
   pageRoutes(app);
-  const close = () => registry.close();
+  // Acknowledged jobs a previous run left unfinished start again before any new one.
+  const recovery = store instanceof SqliteJobStore
+    ? recoverJobs(registry, store, {
+      dataDir: options.dataDir,
+      maxAttempts: options.maxAttempts ?? 3,
+    })
+    : null;
+  const close = async () => {
+    await gracefulShutdown({ registry, store, sockets, gate }, 0);
+  };
 
   async function serve(port: number, hostname = "127.0.0.1"): Promise<RunningServer> {
     const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
@@ -132,11 +170,9 @@ export function createApp(options: AppOptions): EmergeApp {
     return {
       port: addr.port,
       url: `http://${addr.hostname}:${addr.port}`,
-      async shutdown() {
-        await close();
-        await server.shutdown();
-      },
+      shutdown: (deadlineMs = 0) =>
+        gracefulShutdown({ registry, store, sockets, gate, server }, deadlineMs),
     };
   }
-  return { app, registry, stats, serve, close };
+  return { app, registry, stats, sockets, recovery, serve, close };
 }

@@ -10,6 +10,7 @@ import { createApp } from "./app.ts";
 import { configFromEnv } from "./config.ts";
 import { securityFromEnv } from "./auth/config.ts";
 import { serveLoading } from "./health/loading_server.ts";
+import { SqliteJobStore } from "./store/sqlite.ts";
 
 /** What the hello and the REST resource tell about the pack. */
 interface PackFacts {
@@ -18,19 +19,39 @@ interface PackFacts {
   durations?: number[];
 }
 
+/** Exit status when the server cannot start (bad config, a pack that does not load). */
+export const EXIT_START_FAILED = 2;
+
+/** Runs `fn`; on failure prints its sentence and exits with EXIT_START_FAILED, no stack. */
+async function orExit<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    console.error(`emerge: ${error instanceof Error ? error.message : String(error)}`);
+    Deno.exit(EXIT_START_FAILED);
+  }
+}
+
 if (import.meta.main) {
-  const config = configFromEnv(Deno.env.toObject());
-  const security = securityFromEnv(Deno.env.toObject());
+  const config = await orExit(() => configFromEnv(Deno.env.toObject()));
+  const security = await orExit(() => securityFromEnv(Deno.env.toObject()));
   // Alive but not ready while the pack loads: /healthz 200, /readyz 503.
   const loading = await serveLoading(config.port, config.host);
   console.log(`emerge loading pack "${config.packDir}" on port ${loading.port}`);
-  const engine = await Engine.load(config.packDir);
+  // A pack that cannot load (corrupt ONNX, wrong manifest) is an operator error:
+  // refuse to start with the engine's sentence rather than accept jobs that all fail.
+  const engine = await orExit(() => Engine.load(config.packDir));
   const pack = JSON.parse(
     await Deno.readTextFile(join(config.packDir, "manifest.json")),
   ) as PackFacts;
   await Deno.mkdir(config.dataDir, { recursive: true });
+  const store = await orExit(() =>
+    new SqliteJobStore(join(config.dataDir, "emerge.db"), { sync: config.dbSync })
+  );
   const emerge = createApp({
     engine,
+    store,
+    limits: config.limits,
     dataDir: config.dataDir,
     model: pack.name ?? "emerge",
     sizes: pack.sizes?.map((s) => `${s.width}x${s.height}`) ?? [],
@@ -38,12 +59,24 @@ if (import.meta.main) {
     graceMs: config.graceMs,
     security,
   });
+  const recovered = emerge.recovery;
+  if (recovered && recovered.resumed.length + recovered.repaired.length > 0) {
+    console.log(
+      `emerge recovered ${recovered.resumed.length} unfinished and ${recovered.repaired.length} damaged jobs`,
+    );
+  }
   await loading.stop();
   const server = await emerge.serve(loading.port, config.host);
   console.log(`emerge serving ${server.url} (pack "${config.packDir}", data "${config.dataDir}")`);
+  let stopping = false;
   const stop = async () => {
-    await server.shutdown();
+    if (stopping) return; // a second signal while draining changes nothing
+    stopping = true;
+    const report = await server.shutdown(config.shutdownMs);
     await engine.close();
+    console.log(
+      `emerge stopped: ${report.finished} jobs finished, ${report.checkpointed.length} left queued`,
+    );
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", stop);

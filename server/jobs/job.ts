@@ -39,12 +39,20 @@ export interface JobInit {
   remixOf?: string;
   /** Called once, after the terminal event went out. */
   onSettled?: (job: Job) => void;
+  /** When it was first acknowledged; a job run again after a restart keeps its time. */
+  createdAt?: number;
+  /**
+   * Seq of the state before the first event (default 0). A run after a restart
+   * starts above every seq the last run could have sent, so a client resuming
+   * with its old lastSeq still gets the new run's events.
+   */
+  seqBase?: number;
 }
 
 /** A running or finished generation with its log and subscribers. */
 export class Job {
   readonly id: string;
-  readonly createdAt = Date.now();
+  readonly createdAt: number;
   /** Resolves when the pump has seen the last event. */
   readonly settled: Promise<void>;
   #init: JobInit;
@@ -56,11 +64,14 @@ export class Job {
   #files: GenerationOutputs | null = null;
   #completedAt: number | null = null;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  #checkpointed = false;
 
   constructor(init: JobInit) {
     this.#init = init;
     this.id = init.handle.id;
-    this.#state = initialState(init.handle.request.steps);
+    this.createdAt = init.createdAt ?? Date.now();
+    this.#seq = init.seqBase ?? 0;
+    this.#state = { ...initialState(init.handle.request.steps), seq: this.#seq };
     this.#log = new EventLog(init.logEvents, this.#state);
     // The outcome arrives as an event too; this only keeps a rejection from going unhandled.
     init.handle.result.catch(() => {});
@@ -121,6 +132,16 @@ export class Job {
     this.#init.controller.abort();
   }
 
+  /**
+   * Stops the run without recording an end (graceful shutdown past its deadline):
+   * the store keeps the job unfinished, so the next start runs it again.
+   */
+  checkpoint(): void {
+    this.#checkpointed = true;
+    clearTimeout(this.#graceTimer);
+    this.#init.controller.abort();
+  }
+
   async #pump(): Promise<void> {
     try {
       for await (const event of this.#init.handle.events) this.#accept(event);
@@ -140,7 +161,7 @@ export class Job {
   }
 
   #accept(event: GenerationEvent): void {
-    if (isTerminal(this.#state.status)) return;
+    if (isTerminal(this.#state.status) || this.#checkpointed) return;
     if (event.type === "preview") {
       const batch = encodePreview(this.id, event.preview, () => ++this.#seq);
       this.#latestMedia = batch;

@@ -6,8 +6,11 @@
  */
 import { join } from "node:path";
 import type { GenerationEngine, GenerationRequest } from "../../core/types.ts";
+import { checkRequestLimits } from "../limits/check.ts";
+import { LimitError, type Limits } from "../limits/limits.ts";
 import { newJobId } from "./ids.ts";
 import { Job } from "./job.ts";
+import { isTerminal } from "./state.ts";
 import type { JobRecord, JobStore, ListPage, ListQuery } from "./store.ts";
 
 /** Tunables of the job layer. */
@@ -23,6 +26,8 @@ export interface RegistryOptions {
   graceMs: number;
   /** How long a finished job stays live for resume. */
   retainMs: number;
+  /** Queue, per-client and per-request bounds; none when absent. */
+  limits?: Limits;
 }
 
 /** How one job is started. */
@@ -35,6 +40,10 @@ export interface CreateOptions {
   detached?: boolean;
   /** The video this job remixes. */
   remixOf?: string;
+  /** Who counts against the per-client limit when there is no owner (a socket's session id). */
+  client?: string;
+  /** Runs an acknowledged job again after a restart: its id, time and seq base; no limits apply. */
+  restore?: { id: string; createdAt: number; seqBase: number };
 }
 
 /** The live jobs of one server. */
@@ -45,6 +54,10 @@ export class JobRegistry {
   #jobs = new Map<string, Job>();
   #byClientId = new Map<string, string>();
   #timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Unfinished live jobs per client key, for the per-client limit. */
+  #perClient = new Map<string, number>();
+  #unfinished = 0;
+  #draining = false;
 
   constructor(options: RegistryOptions) {
     this.#options = options;
@@ -68,9 +81,12 @@ export class JobRegistry {
     if (known) return { job: known, existing: true };
     const { engine, dataDir } = this.#options;
     const request = engine.resolve(partial);
-    const id = newJobId();
+    const client = options.owner ?? options.client;
+    if (!options.restore) this.#admit(request, client);
+    const id = options.restore?.id ?? newJobId();
+    // The engine creates the folder when it writes: an unwritable data dir then
+    // fails that job with output_failed instead of refusing the request.
     const outDir = join(dataDir, "videos", id);
-    Deno.mkdirSync(outDir, { recursive: true });
     const controller = new AbortController();
     const handle = engine.generate(request, { signal: controller.signal, id, outDir });
     const job = new Job({
@@ -83,8 +99,15 @@ export class JobRegistry {
       ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
       ...(options.owner !== undefined ? { owner: options.owner } : {}),
       ...(options.remixOf !== undefined ? { remixOf: options.remixOf } : {}),
-      onSettled: (done) => this.#retire(done, key),
+      onSettled: (done) => {
+        this.#count(client, -1);
+        this.#retire(done, key);
+      },
+      ...(options.restore
+        ? { createdAt: options.restore.createdAt, seqBase: options.restore.seqBase }
+        : {}),
     });
+    this.#count(client, +1);
     this.#jobs.set(job.id, job);
     if (key !== undefined) this.#byClientId.set(key, job.id);
     return { job, existing: false };
@@ -134,6 +157,21 @@ export class JobRegistry {
     return known;
   }
 
+  /** Unfinished jobs: queued or running. */
+  get unfinished(): number {
+    return this.#unfinished;
+  }
+
+  /** Live jobs that have not ended, for shutdown's checkpoint. */
+  running(): Job[] {
+    return [...this.#jobs.values()].filter((job) => !isTerminal(job.state.status));
+  }
+
+  /** Refuses new jobs from now on (graceful shutdown); running ones go on. */
+  drain(): void {
+    this.#draining = true;
+  }
+
   /** Cancels every live job and waits for their last events. */
   async close(): Promise<void> {
     for (const timer of this.#timers) clearTimeout(timer);
@@ -143,6 +181,37 @@ export class JobRegistry {
     await Promise.all(jobs.map((job) => job.settled));
     this.#jobs.clear();
     this.#byClientId.clear();
+  }
+
+  /** Throws a LimitError when `request` may not start now. */
+  #admit(request: GenerationRequest, client: string | undefined): void {
+    if (this.#draining) {
+      throw new LimitError("busy", "Cannot start job: the server is shutting down");
+    }
+    const limits = this.#options.limits;
+    if (!limits) return;
+    checkRequestLimits(request, limits);
+    if (this.#unfinished >= limits.maxQueue) {
+      throw new LimitError(
+        "busy",
+        `Cannot start job: the queue is full ("${limits.maxQueue}" jobs), try again later`,
+      );
+    }
+    const mine = client === undefined ? 0 : this.#perClient.get(client) ?? 0;
+    if (mine >= limits.maxJobsPerClient) {
+      throw new LimitError(
+        "busy",
+        `Cannot start job: this client has "${mine}" unfinished jobs, the limit is "${limits.maxJobsPerClient}"`,
+      );
+    }
+  }
+
+  #count(client: string | undefined, delta: number): void {
+    this.#unfinished += delta;
+    if (client === undefined) return;
+    const n = (this.#perClient.get(client) ?? 0) + delta;
+    if (n > 0) this.#perClient.set(client, n);
+    else this.#perClient.delete(client);
   }
 
   #retire(job: Job, key: string | undefined): void {

@@ -5,6 +5,7 @@
 import type { Hono } from "hono";
 import { upgradeWebSocket } from "hono/deno";
 import { ownerOf } from "../auth/owner.ts";
+import { socketSlot } from "../limits/ws.ts";
 import { type SessionOptions, StreamSession } from "../ws/session.ts";
 
 /** Mounts the stream endpoint on `app`. */
@@ -16,6 +17,8 @@ export function streamRoute(app: Hono, options: SessionOptions): void {
       const owner = ownerOf(c);
       const sessionOptions = owner === undefined ? options : { ...options, owner };
       let session: StreamSession | undefined;
+      // The per-address cap's slot (server/limits/ws.ts); freed on close, error or reset.
+      const slot = socketSlot(c);
       return {
         onOpen(_event, ws) {
           const raw = ws.raw as WebSocket;
@@ -27,15 +30,18 @@ export function streamRoute(app: Hono, options: SessionOptions): void {
             },
             close: (code, reason) => raw.close(code, reason),
           }, sessionOptions);
+          slot?.opened({ close: (code, reason) => raw.close(code, reason) });
         },
         onMessage(event) {
           session?.receive(event.data);
         },
         onClose() {
           session?.closed();
+          slot?.closed();
         },
         onError() {
           session?.closed();
+          slot?.closed();
         },
       };
     }),

@@ -14,6 +14,7 @@ import {
   type SnapshotMessage,
 } from "../../client/protocol.ts";
 import { isJobId } from "../jobs/ids.ts";
+import { LimitError } from "../limits/limits.ts";
 import type { Job, Subscriber } from "../jobs/job.ts";
 import type { LoggedEvent } from "../jobs/log.ts";
 import type { JobRegistry } from "../jobs/registry.ts";
@@ -153,11 +154,12 @@ export class StreamSession {
       created = this.#options.registry.create(toEngineInput(params, this.#engine), {
         ...ref,
         ...pick(this.#options, "owner"),
+        client: this.id,
       });
     } catch (error) {
       // The engine's resolve() names what is wrong; its sentence goes to the client.
       const message = error instanceof Error ? error.message : String(error);
-      return this.#error("invalid_request", message, ref);
+      return this.#error(error instanceof LimitError ? error.code : "invalid_request", message, ref);
     }
     // A retried generate (same clientId) replays the job from its start.
     this.#watch(created.job, 0);
