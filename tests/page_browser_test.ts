@@ -52,9 +52,9 @@ const probe = (page: Page) =>
 async function until(page: Page, what: string, test: (p: Probe) => boolean, ms = 120_000) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    const p = await probe(page);
-    if (test(p)) return p;
-    if (p.state === "failed") throw new Error(`Page failed while waiting for ${what}: ${p.error}`);
+    const p = await probe(page); // undefined until the page's script runs (after a reload)
+    if (p && test(p)) return p;
+    if (p?.state === "failed") throw new Error(`Page failed while waiting for ${what}: ${p.error}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`Timed out waiting for ${what}: ${JSON.stringify(await probe(page))}`);

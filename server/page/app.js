@@ -1,11 +1,6 @@
 // The Emerge page: a thin view over the client library's browser bundle (the
 // same EmergeClient the npm package ships), so the page speaks no protocol of
 // its own. `window.emerge` exposes counters for the browser test.
-// Imported by its served URL, computed so `deno check` does not try to resolve
-// a path that exists only on the server (dist/ is built on demand).
-const { CancelledError, EmergeClient } = await import(
-  new URL("/client/emerge.js", location.href).href
-);
 
 const $ = (id) => document.getElementById(id);
 const HISTORY_KEY = "emerge.history";
@@ -29,6 +24,12 @@ const probe = {
   error: null,
 };
 globalThis.emerge = probe;
+
+// Imported by its served URL, computed so `deno check` does not try to resolve
+// a path that exists only on the server (dist/ is built on demand).
+const { CancelledError, EmergeClient } = await import(
+  new URL("/client/emerge.js", location.href).href
+);
 
 let client = null;
 let token = null;
