@@ -29,6 +29,7 @@ class VideoAEConfig:
     steps: int = 2000
     lr: float = 1e-3
     latent_noise: float = 0.1  # noise added to latents in training: decoder tolerates denoiser error
+    decoder_steps: int = 1500  # decoder-only sharpening on frozen latents (train.sharpen_decoder)
 
 
 @dataclass
@@ -100,7 +101,7 @@ class PackConfig:
 def quick_config() -> PackConfig:
     """Same architecture, a few steps each: proves the train + export path in CI time."""
     c = PackConfig()
-    c.video_ae.steps, c.audio_ae.steps, c.text.steps = 20, 20, 40
+    c.video_ae.steps, c.audio_ae.steps, c.text.steps, c.video_ae.decoder_steps = 20, 20, 40, 10
     c.dit.steps, c.dit.pool_clips, c.dit.batch, c.dit.warmup, c.dit.lr = 30, 96, 8, 5, 3e-3
     c.video_ae.width, c.dit.width, c.dit.depth, c.dit.heads = 32, 64, 2, 2
     c.preview_steps = 10

@@ -170,6 +170,39 @@ def train_preview(cfg, models, rng, stage):
                complete=True)
 
 
+def sharpen_decoder(cfg, models, rng, stage):
+    """Fine-tunes the video decoder alone on the frozen encoder's latents.
+
+    The latent space stays as it is, so the pool and the denoiser trained on it stay
+    valid, and this can run beside the denoiser. Measured: after the joint AE stage the
+    scorer read only 55 % of shapes right on autoencoded ground truth (soft edges); an
+    edge term (spatial gradients) and more steps make edges crisp.
+    """
+    enc, dec = models["video_encoder"].to(DEVICE).eval(), models["video_decoder"].to(DEVICE).train()
+    c = cfg.video_ae
+    steps = c.decoder_steps
+    opt = adam(dec.parameters(), c.lr * 0.5)
+    grad = lambda x, axis: x.diff(dim=axis)  # noqa: E731
+    for step in range(steps):
+        for group in opt.param_groups:
+            group["lr"] = c.lr * 0.5 * 0.5 * (1 + math.cos(math.pi * step / steps))
+        bucket, _ = random_shape(rng, 0.0)
+        batch = render_batch(rng, c.batch, bucket, 2, heldout=None)
+        start = rng.randrange(0, batch.frames.shape[1] - c.snippet_frames + 1, 2)
+        frames = batch.frames[:, start: start + c.snippet_frames].to(DEVICE)
+        with torch.no_grad():
+            z = enc.raw(frames)
+        out = dec.decode_raw(z + c.latent_noise * torch.randn_like(z) * z.std())
+        edges = sum(F.l1_loss(grad(out, a), grad(frames, a)) for a in (2, 3))  # (B, T, H, W, 3): H and W
+        loss = F.l1_loss(out, frames) + F.mse_loss(out, frames) + edges
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % 100 == 0 or step == steps - 1:
+            log(f"sharpen_decoder {step}/{steps} loss {loss.item():.5f}")
+    stage.save(decoder=dec.state_dict(), complete=True)
+
+
 def build_pool(cfg, models, rng, stage):
     """Pre-encoded clips: the denoiser then costs one forward pass of itself per step."""
     enc_v, enc_a = models["video_encoder"].to(DEVICE), models["audio_encoder"].to(DEVICE)
@@ -263,6 +296,8 @@ def load_trained(cfg, models, stages):
         models[f"{kind}_encoder"].load_state_dict(state["encoder"])
         models[f"{kind}_decoder"].load_state_dict(state["decoder"])
     models["preview"].load_state_dict(stages["preview"].load()["model"])
+    if stages["sharpen_decoder"].done():
+        models["video_decoder"].load_state_dict(stages["sharpen_decoder"].load()["decoder"])
     models["dit"].load_state_dict(stages["dit"].load()["ema"])
     for m in models.values():
         m.to(DEVICE).eval()
@@ -274,6 +309,7 @@ def main() -> None:
     parser.add_argument("--out", default="models/default", help="pack folder to export into")
     parser.add_argument("--quick", action="store_true", help="a few steps per stage (CI)")
     parser.add_argument("--eval-clips", type=int, default=3, help="samples per held-out combination")
+    parser.add_argument("--only", choices=["sharpen_decoder"], help="run one stage that can run beside the DiT")
     args = parser.parse_args()
 
     torch.set_num_threads(int(os.environ.get("EMERGE_TORCH_THREADS", "1")))
@@ -288,7 +324,7 @@ def main() -> None:
     torch.manual_seed(cfg.seed)
     tokenizer = Tokenizer(world.vocabulary())
     models = make_models(cfg, len(tokenizer.vocab))
-    names = ("text", "video_ae", "audio_ae", "preview", "pool", "dit")
+    names = ("text", "video_ae", "audio_ae", "preview", "pool", "sharpen_decoder", "dit")
     stages = {n: Stage(args.work, n) for n in names}
     timings_path = os.path.join(args.work, "timings.json")
     timings = json.load(open(timings_path)) if os.path.exists(timings_path) else {}
@@ -316,6 +352,9 @@ def main() -> None:
         m.to(DEVICE).eval()
     run("preview", train_preview)
     run("pool", build_pool)
+    run("sharpen_decoder", sharpen_decoder)
+    if args.only:
+        return
     pool = stages["pool"].load()["pool"]
     if not stages["dit"].done():
         t0 = time.time()
