@@ -100,3 +100,14 @@ export class StatsRecorder {
     return structuredClone(this.#stats);
   }
 }
+
+/** `a` plus `b`, with `b`'s components renamed `prefix + name`. */
+export function mergeStats(a: ModelStats, b: ModelStats, prefix: string): ModelStats {
+  const out = structuredClone(a);
+  for (const [name, entry] of Object.entries(b.byComponent)) {
+    out.byComponent[prefix + name] = { ...entry };
+    out.calls += entry.calls;
+    out.ms += entry.ms;
+  }
+  return out;
+}

@@ -4,14 +4,17 @@
  * runs every job, batching those of the same shape into one model call.
  */
 import { join } from "node:path";
-import type { Backend, ModelStats } from "./backend.ts";
+import { type Backend, mergeStats, type ModelStats } from "./backend.ts";
 import { EngineClosedError, InvalidRequestError } from "./errors.ts";
 import { Job } from "./job.ts";
 import { gaussianNoise } from "./noise.ts";
 import { type Device, loadPack } from "./pack/load.ts";
 import type { Manifest } from "./pack/manifest.ts";
 import { OnnxBackend } from "./pack/onnx_backend.ts";
-import { DEFAULT_PREVIEW, type PreviewOptions } from "./preview.ts";
+import { DEFAULT_PREVIEW, inlineRenderer, type PreviewOptions } from "./preview.ts";
+import { PreviewGate } from "./preview_gate.ts";
+import type { PreviewRenderer } from "./preview_scheduler.ts";
+import { PreviewWorker } from "./preview_worker_client.ts";
 import { checkRequest, checkSteer, resolveRequest } from "./request.ts";
 import { shiftFor, type ShiftMode, sigmaSchedule } from "./schedulers/mod.ts";
 import { StepLoop } from "./step_loop.ts";
@@ -28,8 +31,18 @@ import type {
 export interface EngineOptions {
   /** Execution provider for the pack's sessions (default "cpu"). */
   device?: Device;
-  /** onnxruntime intra-op threads per session (default: all cores). */
+  /**
+   * onnxruntime intra-op threads per session of the step loop. Default: one core is
+   * left to the preview worker (so 1 on a 2-core machine), all cores without it.
+   */
   intraOpThreads?: number;
+  /**
+   * Render previews in a worker with its own sessions (default true for `load`). A
+   * Backend passed to the constructor renders inline unless `previewRenderer` is given.
+   */
+  previewWorker?: boolean;
+  /** Renders previews (Engine.load passes its worker here). */
+  previewRenderer?: PreviewRenderer;
   /** Where outputs go when `generate` names no `outDir` (default "data/outputs"). */
   outDir?: string;
   /** Most jobs in one denoiser call (default 8; each job adds two rows for CFG). */
@@ -57,6 +70,7 @@ const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 export class Engine implements GenerationEngine {
   readonly manifest: Manifest;
   #backend: Backend;
+  #previews: PreviewRenderer;
   #loop: StepLoop;
   #options: Required<Pick<EngineOptions, "outDir">> & { shift: ShiftMode };
   #order = 0;
@@ -70,22 +84,38 @@ export class Engine implements GenerationEngine {
       outDir: options.outDir ?? "data/outputs",
       shift: options.shift ?? { kind: "static", shift: manifest.sampler.shift },
     };
+    const preview = { ...DEFAULT_PREVIEW, ...options.preview };
+    this.#previews = options.previewRenderer ?? inlineRenderer(backend, manifest, preview);
     this.#loop = new StepLoop({
       manifest,
       backend,
       texts: new TextCache((prompts) => backend.encodeText(prompts), options.textCacheSize ?? 64),
-      preview: { ...DEFAULT_PREVIEW, ...options.preview },
+      previews: this.#previews,
+      // Inline previews share the loop's thread, so their share of it is capped.
+      previewGate: options.previewRenderer ? null : new PreviewGate(preview.budget),
       maxBatch: options.maxBatch ?? 8,
     });
   }
 
   /** Opens the pack in `packDir` (sessions are created once, here). */
   static async load(packDir: string, options: EngineOptions = {}): Promise<Engine> {
+    const worker = options.previewWorker ?? true;
+    // Measured on the 2-core dev machine (denoiser, batch 2, 160 wide): 1 thread 42 ms,
+    // 2 threads 111 ms once anything else runs; the preview worker takes the other core.
+    const threads = options.intraOpThreads ??
+      (worker ? Math.max(1, navigator.hardwareConcurrency - 1) : undefined);
     const pack = await loadPack(packDir, {
       ...(options.device ? { device: options.device } : {}),
-      ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
+      ...(threads ? { intraOpThreads: threads } : {}),
     });
-    return new Engine(pack.manifest, new OnnxBackend(pack), options);
+    const previewRenderer = options.previewRenderer ??
+      (worker
+        ? await PreviewWorker.start(packDir, { ...DEFAULT_PREVIEW, ...options.preview })
+        : undefined);
+    return new Engine(pack.manifest, new OnnxBackend(pack), {
+      ...options,
+      ...(previewRenderer ? { previewRenderer } : {}),
+    });
   }
 
   resolve(partial: Partial<GenerationRequest> & { prompt: string }): GenerationRequest {
@@ -97,9 +127,12 @@ export class Engine implements GenerationEngine {
     return this.#loop.active;
   }
 
-  /** Time spent in model calls since load (the bench's denominator). */
+  /**
+   * Time spent in model calls since load (the bench's denominator); a preview worker's
+   * calls are listed under `preview:<component>`.
+   */
   stats(): ModelStats {
-    return this.#backend.stats();
+    return mergeStats(this.#backend.stats(), this.#previews.stats(), "preview:");
   }
 
   generate(request: GenerationRequest, options: GenerateOptions = {}): GenerationHandle {
@@ -149,7 +182,7 @@ export class Engine implements GenerationEngine {
     this.#closed = true;
     this.#loop.failAll(new EngineClosedError("Cannot finish job: the engine was closed"));
     await this.#loop.idle();
-    await this.#backend.close();
+    await Promise.all([this.#backend.close(), this.#previews.close()]);
   }
 }
 

@@ -116,3 +116,39 @@ Deno.test({
     );
   },
 });
+
+for (const mode of ["decoder", "linear"] as const) {
+  Deno.test({
+    name: `Engine.load renders ${mode} previews in its worker, in step order, off the backend`,
+    ignore,
+    fn: async () => {
+      const outDir = await Deno.makeTempDir({ prefix: "emerge-pack-test-" });
+      const engine = await Engine.load(DEFAULT_PACK_DIR, { outDir, preview: { mode } });
+      try {
+        const handle = engine.generate(
+          engine.resolve({ prompt, seed: 2, steps: 8, previewEvery: 1 }),
+        );
+        const events = await collect(handle);
+        assert.equal(events.at(-1)?.type, "done");
+        const previews = events.flatMap((e) => e.type === "preview" ? [e.preview] : []);
+        assert.ok(previews.length >= 1, "previews arrive");
+        const steps = previews.map((p) => p.step);
+        assert.deepEqual(steps, [...new Set(steps)].sort((a, b) => a - b), "latest wins, in order");
+        for (const p of previews) {
+          assert.equal(p.frames.length, 24);
+          assert.deepEqual([p.frames[0]![0], p.frames[0]![1]], [0xff, 0xd8], "JPEG");
+          assert.equal(p.audio.length, 32000);
+        }
+        const stats = engine.stats().byComponent;
+        // >=: a render may still finish after the job's last event, and is then dropped.
+        assert.ok(stats["preview:audio_decoder"]!.calls >= previews.length, "worker decodes");
+        assert.equal(stats["preview_decoder"], undefined, "the step loop never ran it");
+        const decoderCalls = stats["preview:preview_decoder"]?.calls ?? 0;
+        assert.ok(mode === "decoder" ? decoderCalls >= previews.length : decoderCalls === 0);
+      } finally {
+        await engine.close();
+        await Deno.remove(outDir, { recursive: true });
+      }
+    },
+  });
+}

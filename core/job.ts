@@ -49,10 +49,6 @@ export class Job implements Batchable {
   text: { cond: TextEncoding; uncond: TextEncoding } | null = null;
   /** Steers received since the last step, applied before the next one. */
   pendingSteers: SteerRequest[] = [];
-  /** The x0 of the step just taken, when that step asked for a preview. */
-  previewDue: { x0: Float32Array; step: number; sigma: number } | null = null;
-  /** When this job's last preview started (0 = never): the oldest goes first. */
-  previewedAt = 0;
 
   #resolve!: (outputs: GenerationOutputs) => void;
   #reject!: (error: unknown) => void;

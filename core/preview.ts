@@ -4,22 +4,27 @@
  * - "decoder": the pack's tiny preview decoder (TAEHV-like, sharp and cheap);
  * - "linear": the manifest's latent->RGB map, per latent pixel, upscaled nearest and
  *   repeated over the temporal compression. No model call at all.
- * The engine runs this off the step loop, one at a time, dropping what the gate refuses.
+ * The engine runs this in a worker (preview_worker.ts) or, over a Backend that lives
+ * on the step loop's thread, inline behind a PreviewGate (`inlineRenderer`).
  */
 import type { Backend } from "./backend.ts";
 import type { ClipGeometry } from "./geometry.ts";
 import { toRgb8 } from "./media/frames.ts";
 import { encodeFrames, encodeImage, type ImageFormat } from "./media/images.ts";
 import type { Manifest } from "./pack/manifest.ts";
+import type { PreviewRenderer } from "./preview_scheduler.ts";
 import type { Preview } from "./types.ts";
 
-/** How previews are made. */
+/** How previews are made. `budget` only applies to inline rendering. */
 export interface PreviewOptions {
   mode: "decoder" | "linear";
   format: ImageFormat;
   /** Encoder quality, 1-100; ~70 keeps a 64x64 JPEG near 1 KB. */
   quality: number;
-  /** Largest share of wall time preview work may take, in (0, 1]; see preview_gate.ts. */
+  /**
+   * Largest share of wall time inline preview work may take, in (0, 1]; see
+   * preview_gate.ts. A preview worker has a core of its own and needs no budget.
+   */
   budget: number;
 }
 
@@ -112,5 +117,22 @@ export async function renderPreview(
     format: options.format,
     audio,
     sampleRate: g.sampleRate,
+  };
+}
+
+/**
+ * Renders previews through `backend` on the caller's thread. Its model time is already
+ * counted by the backend, so its own stats are empty.
+ */
+export function inlineRenderer(
+  backend: Backend,
+  manifest: Manifest,
+  options: PreviewOptions,
+): PreviewRenderer {
+  return {
+    render: (r, stillWanted) =>
+      renderPreview(backend, manifest, r.geometry, r.x0, r, options, stillWanted),
+    stats: () => ({ calls: 0, ms: 0, byComponent: {} }),
+    close: () => Promise.resolve(),
   };
 }

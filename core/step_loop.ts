@@ -2,9 +2,17 @@
  * The step loop: one async loop for the whole engine. Each turn it encodes any new or
  * steered text, picks the jobs for the next call (same latent shape, fairly, see
  * batching.ts), runs ONE denoiser call for all of them with conditional and
- * unconditional rows side by side, and takes each job's scheduler step. Previews and
- * final decodes are started, not awaited, so the next call never waits on them;
- * previews also pass a PreviewGate that bounds their share of the machine.
+ * unconditional rows side by side, and takes each job's scheduler step. Previews are
+ * posted to a PreviewScheduler (latest-wins, rendered in a worker when there is one)
+ * and final decodes are started, not awaited, so the next call never waits on them.
+ *
+ * Before every model call the loop yields to the event loop (yield.ts): onnxruntime
+ * holds the JS thread for the whole call, so that yield is the only moment a cancel
+ * or steer arriving on a socket can be read. The denoiser stays on this thread rather
+ * than in a worker of its own: with the yield, a cancel is read within one call
+ * (issue 4's bound), and a worker would add a copy of every batch each way and a
+ * third busy thread on a 2-core machine where the preview worker already owns the
+ * second core.
  */
 import type { Backend, DenoiseBatch, Velocity } from "./backend.ts";
 import { pickBatch } from "./batching.ts";
@@ -13,17 +21,20 @@ import { guide } from "./guidance.ts";
 import type { Job } from "./job.ts";
 import { writeOutputs } from "./media/outputs.ts";
 import type { Manifest } from "./pack/manifest.ts";
-import { type PreviewOptions, renderPreview } from "./preview.ts";
-import { PreviewGate } from "./preview_gate.ts";
+import type { PreviewGate } from "./preview_gate.ts";
+import { type PreviewRenderer, PreviewScheduler } from "./preview_scheduler.ts";
 import { SCHEDULERS } from "./schedulers/mod.ts";
 import type { TextCache } from "./text_cache.ts";
+import { yieldToEventLoop } from "./yield.ts";
 
 /** What the loop needs besides its jobs. */
 export interface LoopDeps {
   manifest: Manifest;
   backend: Backend;
   texts: TextCache;
-  preview: PreviewOptions;
+  previews: PreviewRenderer;
+  /** Bounds preview work that shares this thread; null when previews have a worker. */
+  previewGate: PreviewGate | null;
   /** Most jobs per denoiser call (each adds two rows). */
   maxBatch: number;
 }
@@ -79,14 +90,22 @@ export class StepLoop {
   #jobs: Job[] = [];
   #running: Promise<void> | null = null;
   #serial = 0;
-  /** Previews and final decodes in flight, so `idle()` can wait for them. */
+  /** Final decodes in flight, so `idle()` can wait for them. */
   #background = new Set<Promise<void>>();
-
-  #gate: PreviewGate;
+  #previews: PreviewScheduler<Job>;
 
   constructor(deps: LoopDeps) {
     this.#deps = deps;
-    this.#gate = new PreviewGate(deps.preview.budget);
+    this.#previews = new PreviewScheduler<Job>({
+      render: deps.previews.render.bind(deps.previews),
+      deliver: (job, preview) => job.emit({ type: "preview", preview }),
+      // A failed preview is not a failed job: the final decode may still work.
+      onError: (job, r, error) =>
+        console.warn(
+          `Cannot render preview of "${job.id}" at step ${r.step}: ${(error as Error).message}`,
+        ),
+      ...(deps.previewGate ? { gate: deps.previewGate } : {}),
+    });
   }
 
   /** Jobs not yet ended (queued, running or decoding). */
@@ -106,6 +125,7 @@ export class StepLoop {
     while (this.#running || this.#background.size > 0) {
       await Promise.all([this.#running, ...this.#background]);
     }
+    await this.#previews.idle();
   }
 
   /** Ends every job with `error` (engine closing). */
@@ -122,6 +142,8 @@ export class StepLoop {
         this.#running = null;
         return;
       }
+      // Let queued socket messages (cancel, steer, new jobs) in before the next call.
+      await yieldToEventLoop();
       await this.#encodeText(stepping);
       // Jobs added while the text encoder ran may already be ready too.
       const ready = this.#jobs.filter((j) =>
@@ -190,7 +212,6 @@ export class StepLoop {
     jobs.forEach((job, j) => {
       if (!job.ended) this.#step(job, rowsOf(out, job, j));
     });
-    this.#maybePreview(jobs);
     const finished = jobs.filter((j) => j.state === "decoding");
     if (finished.length > 0) this.#inBackground(this.#finish(finished));
   }
@@ -215,47 +236,13 @@ export class StepLoop {
     }
     const every = job.request.previewEvery;
     if (every > 0 && job.step % every === 0) {
-      job.previewDue = { x0: next.x0, step: job.step, sigma };
+      this.#previews.submit(job, { x0: next.x0, geometry: job.geometry, step: job.step, sigma });
     }
-  }
-
-  /** Starts at most one preview: the due job whose last preview is oldest, if the gate is open. */
-  #maybePreview(jobs: Job[]): void {
-    const due = jobs.filter((j) => j.previewDue !== null && !j.ended);
-    if (due.length > 0 && this.#gate.open) {
-      const job = due.reduce((a, b) => (b.previewedAt < a.previewedAt ? b : a));
-      const { x0, step, sigma } = job.previewDue!;
-      job.previewedAt = performance.now();
-      this.#inBackground(this.#gate.run(() => this.#preview(job, x0, step, sigma)));
-    }
-    // A preview not taken now is dropped: the next one will be fresher anyway.
-    for (const job of due) job.previewDue = null;
   }
 
   #inBackground(work: Promise<void>): void {
     this.#background.add(work);
     work.finally(() => this.#background.delete(work));
-  }
-
-  async #preview(job: Job, x0: Float32Array, step: number, sigma: number): Promise<void> {
-    const { backend, manifest, preview } = this.#deps;
-    try {
-      const rendered = await renderPreview(
-        backend,
-        manifest,
-        job.geometry,
-        x0,
-        { step, sigma },
-        preview,
-        () => !this.#checkCancel(job),
-      );
-      if (rendered) job.emit({ type: "preview", preview: rendered });
-    } catch (error) {
-      // A failed preview is not a failed job: the final decode may still work.
-      console.warn(
-        `Cannot render preview of "${job.id}" at step ${step}: ${(error as Error).message}`,
-      );
-    }
   }
 
   /**
@@ -264,6 +251,8 @@ export class StepLoop {
    * the decoder calls is left out of them: it is never decoded.
    */
   async #finish(finished: Job[]): Promise<void> {
+    // A cancel sent during the last step is read here, before any decoder runs.
+    await yieldToEventLoop();
     const jobs = finished.filter((j) => !this.#checkCancel(j));
     if (jobs.length === 0) return;
     const { backend } = this.#deps, g = jobs[0]!.geometry, rows = jobs.length;
@@ -292,10 +281,11 @@ export class StepLoop {
           frames: frames.subarray(r * frameSize, (r + 1) * frameSize),
           waveform: waveforms.subarray(r * sampleCount, (r + 1) * sampleCount),
           geometry: g,
-        });
+        }, { signal: job.signal });
         if (!this.#checkCancel(job)) job.done(outputs);
       } catch (error) {
-        job.fail(modelError("Cannot finish job")(error));
+        // A cancel during the write removed the files; the job already ended "cancelled".
+        if (!this.#checkCancel(job)) job.fail(modelError("Cannot finish job")(error));
       }
     }));
   }

@@ -7,6 +7,7 @@
  * content, the steered color) say so when the pack renders a flat clip.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { analyzeVideo, type Clip } from "../core/eval/mod.ts";
 import { videoScale } from "../core/media/ffmpeg.ts";
@@ -79,7 +80,7 @@ Deno.test({
     const server = await spawnServer({ EMERGE_PACK: PACK });
     const client = new EmergeClient(server.url, { reconnect: { initialMs: 20, maxAttempts: 5 } });
     try {
-      assert.match(server.ready, /^emerge serving http:\/\/127\.0\.0\.1:\d+/);
+      assert.match(server.ready, /^emerge serving http:\/\/127\.0\.0\.1:\d+/m);
       const health = await fetch(`${server.url}/healthz`);
       assert.equal(health.status, 200);
       await health.body?.cancel();
@@ -97,8 +98,8 @@ Deno.test({
         assert.ok(n > 1 && steps.every((s, k) => s.i === k + 1 && s.n === n));
         const frames = events.filter((e): e is FrameEvent => e.type === "frame");
         const byStep = Map.groupBy(frames, (f) => f.header.step);
-        // The engine skips a preview while the previous one still decodes, and the
-        // last step is the full decode, so not every step gets one.
+        // The preview worker keeps one render in flight and the newest x0 per job
+        // (latest-wins), and the last step is the full decode: most steps, not all.
         console.log(`  previews at steps ${[...byStep.keys()].join(",")} of ${n}`);
         assert.ok(byStep.size >= 1, "previews arrive");
         assert.ok(events.some((e) => e.type === "audio"), "audio chunks arrive");
@@ -128,11 +129,9 @@ Deno.test({
           `  preview distance to final: ${distances.map((d) => d.toFixed(2)).join(" ")}` +
             ` (final clip std ${spread.toFixed(1)})`,
         );
-        assert.ok(
-          distances.at(-1)! <= distances[0]! + 0.05,
-          "no farther from the final at the end",
-        );
         if (spread < CONTENT_STD || distances.length < 3) {
+          // A flat clip (placeholder pack) has nothing to sharpen toward: the preview
+          // decoder's and the final decoder's flat greys differ by a few levels either way.
           console.log("  strict sharpening check skipped: flat clip or fewer than 3 previews");
         } else {
           assert.ok(distances.at(-1)! < distances[0]! - 1, "the last preview is clearly closer");
@@ -142,24 +141,31 @@ Deno.test({
       });
 
       await t.step(
-        "cancel mid-run: cancelled, no outputs (end-to-end latency printed)",
+        "cancel mid-run: cancelled within one model call + 50 ms of the send, no outputs",
         async () => {
           const ws = await TestSocket.open(server.wsUrl);
-          ws.send({ type: "generate", ...REQUEST, steps: 60 });
-          const step = await ws.next((m) => m.type === "step" && m.i === 3) as JobEvent;
+          ws.send({ type: "generate", ...REQUEST, steps: 60, previewEvery: 1 });
+          const step = await ws.next((m) => m.type === "step" && m.i === 6) as JobEvent;
           const sentAt = Date.now();
           ws.send({ type: "cancel", job: step.job });
           const end = await ws.next(isTerminal);
           assert.equal(end.type, "cancelled");
-          // Same machine, same clock. The engine's step loop keeps the server's thread
-          // busy, so the cancel is *read* late; the in-process test below measures
-          // from the moment the server reads it.
+          // Same machine, same clock. One model call is bounded by the longest gap
+          // between step events before the cancel (a step is one call plus its
+          // bookkeeping); the server reads the cancel at the loop's next yield.
+          const ts = ws.messages.flatMap((m) => m.type === "step" && m.ts <= sentAt ? [m.ts] : []);
+          const oneCall = Math.max(...ts.slice(1).map((t, k) => t - ts[k]!));
+          const latency = end.ts - sentAt;
           const after = ws.messages.filter((m) => m.type === "step" && m.ts > sentAt).length;
-          console.log(`  end to end: ${after} steps, ${end.ts - sentAt} ms from send to cancelled`);
-          await new Promise((r) => setTimeout(r, 200));
-          const files = [...Deno.readDirSync(join(server.dataDir, "videos", step.job))].map((f) =>
-            f.name
+          console.log(
+            `  send -> cancelled ${latency} ms, ${after} step(s) after; one call <= ${oneCall} ms`,
           );
+          assert.ok(after <= 1, `${after} steps ended after the cancel was sent`);
+          assert.ok(latency <= oneCall + 50, `cancelled ${latency} ms after the send`);
+          await new Promise((r) => setTimeout(r, 200));
+          // The server may create the job's folder lazily or remove it: absent or empty.
+          const dir = join(server.dataDir, "videos", step.job);
+          const files = existsSync(dir) ? [...Deno.readDirSync(dir)].map((f) => f.name) : [];
           assert.deepEqual(files, [], "nothing was written");
           await ws.close();
         },

@@ -13,15 +13,19 @@ export function tempPathFor(path: string): string {
 
 /**
  * Lets `write` fill a temporary file, then renames it to `path`; removes the temp on
- * failure.
+ * failure, and when `signal` fired meanwhile (then it throws the abort reason and
+ * `path` is never created).
  */
 export async function writeAtomically(
   path: string,
   write: (temp: string) => Promise<void>,
+  signal?: AbortSignal,
 ): Promise<void> {
   const temp = tempPathFor(path);
   try {
+    signal?.throwIfAborted();
     await write(temp);
+    signal?.throwIfAborted();
     await Deno.rename(temp, path);
   } catch (error) {
     await Deno.remove(temp).catch(() => {});
@@ -30,6 +34,10 @@ export async function writeAtomically(
 }
 
 /** Writes `bytes` to `path` atomically. */
-export function writeFileAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  return writeAtomically(path, (temp) => Deno.writeFile(temp, bytes));
+export function writeFileAtomically(
+  path: string,
+  bytes: Uint8Array,
+  signal?: AbortSignal,
+): Promise<void> {
+  return writeAtomically(path, (temp) => Deno.writeFile(temp, bytes), signal);
 }

@@ -57,12 +57,16 @@ export function videoScale(width: number, height: number): number {
   return Math.max(1, Math.ceil(256 / Math.min(width, height)));
 }
 
-/** Encodes `clip` + `wavPath` into `outPath` (written directly; wrap it for atomicity). */
+/**
+ * Encodes `clip` + `wavPath` into `outPath` (written directly; wrap it for atomicity).
+ * Aborting `signal` kills ffmpeg.
+ */
 export async function encodeMp4(
   clip: Rgb8Frames,
   fps: number,
   wavPath: string,
   outPath: string,
+  { signal }: { signal?: AbortSignal | undefined } = {},
 ): Promise<void> {
   const ffmpeg = await findFfmpeg();
   if (ffmpeg === null) {
@@ -88,8 +92,13 @@ export async function encodeMp4(
     ...`-c:v libx264 -preset ultrafast -crf 20 -pix_fmt yuv420p -c:a aac -b:a 96k`.split(" "),
     ...["-movflags", "+faststart", "-f", "mp4", outPath],
   ];
-  const child = new Deno.Command(ffmpeg, { args, stdin: "piped", stdout: "null", stderr: "piped" })
-    .spawn();
+  const child = new Deno.Command(ffmpeg, {
+    args,
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+    ...(signal ? { signal } : {}),
+  }).spawn();
   const writer = child.stdin.getWriter();
   const written = writer.write(clip.data).then(() => writer.close()).catch(() => {});
   const [{ code, stderr }] = await Promise.all([child.output(), written]);

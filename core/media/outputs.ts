@@ -20,11 +20,18 @@ export interface DecodedClip {
   geometry: ClipGeometry;
 }
 
-/** Writes every output file of `clip`; throws OutputFailedError naming what failed. */
+/**
+ * Writes every output file of `clip`; throws OutputFailedError naming what failed.
+ * When `signal` fires (the job was cancelled) the encoder is killed and every file
+ * already written, temporary or final, is removed before the abort is thrown: a
+ * cancelled job leaves nothing behind (a cancel that landed mid-write once left a
+ * `.video_<id>.wav.<tag>.tmp` in the job's folder).
+ */
 export async function writeOutputs(
   dir: string,
   id: string,
   clip: DecodedClip,
+  { signal }: { signal?: AbortSignal | undefined } = {},
 ): Promise<GenerationOutputs> {
   dir = resolve(dir);
   const g = clip.geometry;
@@ -34,23 +41,38 @@ export async function writeOutputs(
     thumbnail: join(dir, `${id}.jpg`),
     spritesheet: join(dir, `${id}.sprite.jpg`),
   };
-  try {
-    await Deno.mkdir(dir, { recursive: true });
-    const rgb = toRgb8(clip.frames, g.frames, g.width, g.height);
-    await writeFileAtomically(outputs.audio, encodeWav(clip.waveform, g.sampleRate));
-    await Promise.all([
-      writeAtomically(outputs.video, (temp) => encodeMp4(rgb, g.fps, outputs.audio, temp)),
-      encodePoster(rgb, videoScale(g.width, g.height)).then((b) =>
-        writeFileAtomically(outputs.thumbnail, b)
-      ),
-      encodeSpriteSheet(rgb).then((b) => writeFileAtomically(outputs.spritesheet, b)),
-    ]);
-  } catch (error) {
-    throw wrapError(
+  const fail = (error: unknown) =>
+    wrapError(
       error,
       (detail, options) =>
         new OutputFailedError(`Cannot write outputs of "${id}" to "${dir}": ${detail}`, options),
     );
+  try {
+    signal?.throwIfAborted();
+    await Deno.mkdir(dir, { recursive: true });
+    const rgb = toRgb8(clip.frames, g.frames, g.width, g.height);
+    // allSettled, not all: a failure must not leave a sibling still writing after the
+    // cleanup below has run.
+    const settled = await Promise.allSettled([
+      writeFileAtomically(outputs.audio, encodeWav(clip.waveform, g.sampleRate), signal).then(
+        () =>
+          writeAtomically(
+            outputs.video,
+            (temp) => encodeMp4(rgb, g.fps, outputs.audio, temp, { signal }),
+            signal,
+          ),
+      ),
+      encodePoster(rgb, videoScale(g.width, g.height)).then((b) =>
+        writeFileAtomically(outputs.thumbnail, b, signal)
+      ),
+      encodeSpriteSheet(rgb).then((b) => writeFileAtomically(outputs.spritesheet, b, signal)),
+    ]);
+    const failure = settled.find((r) => r.status === "rejected");
+    if (failure) throw failure.reason;
+    signal?.throwIfAborted();
+  } catch (error) {
+    await Promise.all(Object.values(outputs).map((path) => Deno.remove(path).catch(() => {})));
+    throw signal?.aborted ? signal.reason : fail(error);
   }
   return outputs;
 }

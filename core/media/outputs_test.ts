@@ -39,3 +39,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "writeOutputs aborted at any moment leaves no file, temporary or final",
+  ignore: !ffprobe,
+  fn: async () => {
+    const g = clipGeometry(parseManifest(fixtureManifest()), 64, 64, 2);
+    const frames = new Float32Array(g.frames * 64 * 64 * 3).map((_, i) => (i % 7) / 7);
+    const waveform = new Float32Array(g.samples).map((_, i) => Math.sin(i / 5));
+    const dir = await Deno.makeTempDir();
+    let aborted = 0;
+    try {
+      for (const ms of [0, 1, 3, 6, 10, 20, 40, 80]) {
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), ms);
+        const written = await writeOutputs(dir, `clip${ms}`, { frames, waveform, geometry: g }, {
+          signal: controller.signal,
+        }).then(() => true, (error) => {
+          assert.equal((error as Error).name, "AbortError");
+          return false;
+        });
+        clearTimeout(timer);
+        const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+        if (written) {
+          const stems = ["jpg", "mp4", "sprite.jpg", "wav"].map((ext) => `clip${ms}.${ext}`);
+          assert.deepEqual(names, stems, `finished at ${ms} ms: all four files, no temp`);
+        } else {
+          aborted++;
+          assert.deepEqual(names, [], `aborted after ${ms} ms: nothing left`);
+        }
+        for (const name of names) await Deno.remove(`${dir}/${name}`);
+      }
+      assert.ok(aborted >= 2, `${aborted} writes were aborted`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

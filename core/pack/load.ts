@@ -17,6 +17,11 @@ export interface PackOptions {
   device?: Device;
   /** Threads per session for one op; onnxruntime's default is every core. */
   intraOpThreads?: number;
+  /**
+   * Which sessions to create (default: all but the optional encoders). The preview
+   * worker opens only its two decoders.
+   */
+  components?: readonly ComponentName[];
 }
 
 /** An opened pack: manifest, tokenizer and one live session per component. */
@@ -73,7 +78,11 @@ export async function loadPack(dir: string, options: PackOptions = {}): Promise<
   const entries = Object.entries(manifest.components).filter(([, spec]) => spec !== undefined);
   const sessions: Pack["sessions"] = {};
   // Encoders are optional and unused by sampling; skip them to save memory.
-  const needed = entries.filter(([name]) => !name.endsWith("_encoder") || name === "text_encoder");
+  const needed = entries.filter(([name]) =>
+    options.components
+      ? options.components.includes(name as ComponentName)
+      : !name.endsWith("_encoder") || name === "text_encoder"
+  );
   await Promise.all(needed.map(async ([name, spec]) => {
     const path = join(dir, spec!.file);
     try {

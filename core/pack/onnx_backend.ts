@@ -60,6 +60,11 @@ export class OnnxBackend implements Backend {
   #pack: Pack;
   #stats = new StatsRecorder();
 
+  /** The pack's validated manifest. */
+  get manifest(): Pack["manifest"] {
+    return this.#pack.manifest;
+  }
+
   constructor(pack: Pack) {
     this.#pack = pack;
     this.textLength = pack.manifest.tokenizer.max_length;

@@ -1,0 +1,17 @@
+/** Messages between the engine and its preview worker (private to core/). */
+import type { ModelStats } from "./backend.ts";
+import type { PreviewOptions } from "./preview.ts";
+import type { PreviewRequest } from "./preview_scheduler.ts";
+import type { Preview } from "./types.ts";
+
+/** Engine -> worker. */
+export type ToWorker =
+  | { type: "init"; packDir: string; options: PreviewOptions; intraOpThreads: number }
+  | { type: "render"; id: number; request: PreviewRequest };
+
+/** Worker -> engine. Every answer carries the worker's cumulative model stats. */
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "init_failed"; message: string }
+  | { type: "preview"; id: number; preview: Preview; stats: ModelStats }
+  | { type: "render_failed"; id: number; message: string; stats: ModelStats };

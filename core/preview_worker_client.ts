@@ -1,0 +1,92 @@
+/**
+ * The engine's side of the preview worker (preview_worker.ts): starts it, sends it
+ * one x0 at a time (PreviewScheduler keeps one in flight) and turns its answers back
+ * into promises. The latent is copied and its buffer transferred, so posting costs
+ * the step loop a memcpy of a few KB and nothing else.
+ */
+import type { ModelStats } from "./backend.ts";
+import { ModelFailedError, PackInvalidError } from "./errors.ts";
+import type { FromWorker, ToWorker } from "./_preview_protocol.ts";
+import type { PreviewOptions } from "./preview.ts";
+import type { PreviewRenderer, PreviewRequest } from "./preview_scheduler.ts";
+import type { Preview } from "./types.ts";
+
+/** A PreviewRenderer backed by a Web Worker with its own ONNX sessions. */
+export class PreviewWorker implements PreviewRenderer {
+  #worker: Worker;
+  #next = 1;
+  #waiting = new Map<number, { resolve(p: Preview): void; reject(e: Error): void }>();
+  #stats: ModelStats = { calls: 0, ms: 0, byComponent: {} };
+  #dead: Error | null = null;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+  }
+
+  /**
+   * Starts a worker on `packDir`; resolves once its sessions are open. One intra-op
+   * thread: the worker is meant to own one core, the step loop the other.
+   */
+  static async start(packDir: string, options: PreviewOptions): Promise<PreviewWorker> {
+    const worker = new Worker(new URL("./preview_worker.ts", import.meta.url), { type: "module" });
+    const self = new PreviewWorker(worker);
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.onmessage = (event: MessageEvent<FromWorker>) => {
+        const m = event.data;
+        if (m.type === "ready") resolve();
+        else if (m.type === "init_failed") reject(new PackInvalidError(m.message));
+        else self.#answer(m);
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        const error = new ModelFailedError(`Preview worker crashed: ${event.message}`);
+        reject(error);
+        self.#fail(error);
+      };
+    });
+    const init: ToWorker = { type: "init", packDir, options, intraOpThreads: 1 };
+    worker.postMessage(init);
+    try {
+      await ready;
+    } catch (error) {
+      worker.terminate();
+      throw error;
+    }
+    return self;
+  }
+
+  render(request: PreviewRequest, stillWanted: () => boolean): Promise<Preview | null> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    if (!stillWanted()) return Promise.resolve(null);
+    const id = this.#next++, x0 = request.x0.slice();
+    const message: ToWorker = { type: "render", id, request: { ...request, x0 } };
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      this.#worker.postMessage(message, [x0.buffer]);
+    });
+  }
+
+  stats(): ModelStats {
+    return structuredClone(this.#stats);
+  }
+
+  close(): Promise<void> {
+    this.#fail(new ModelFailedError("Cannot render preview: the preview worker was closed"));
+    this.#worker.terminate();
+    return Promise.resolve();
+  }
+
+  #answer(m: Exclude<FromWorker, { type: "ready" | "init_failed" }>): void {
+    this.#stats = m.stats;
+    const waiter = this.#waiting.get(m.id);
+    this.#waiting.delete(m.id);
+    if (m.type === "preview") waiter?.resolve(m.preview);
+    else waiter?.reject(new ModelFailedError(`Cannot render preview: ${m.message}`));
+  }
+
+  #fail(error: Error): void {
+    this.#dead = error;
+    for (const waiter of this.#waiting.values()) waiter.reject(error);
+    this.#waiting.clear();
+  }
+}
