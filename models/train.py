@@ -350,11 +350,12 @@ def main() -> None:
         models[f"{kind}_decoder"].load_state_dict(state["decoder"])
     for m in models.values():
         m.to(DEVICE).eval()
+    if args.only:  # a stage that needs only the autoencoders, beside a running DiT stage
+        run(args.only, sharpen_decoder)
+        return
     run("preview", train_preview)
     run("pool", build_pool)
     run("sharpen_decoder", sharpen_decoder)
-    if args.only:
-        return
     pool = stages["pool"].load()["pool"]
     if not stages["dit"].done():
         t0 = time.time()
