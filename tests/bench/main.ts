@@ -227,6 +227,7 @@ const torch = await torchSpeedup({
   steps: defaults.steps,
   seed: 100,
   prompt: PROMPT,
+  packDir,
 });
 await engine.close();
 await Deno.remove(outDir, { recursive: true });
