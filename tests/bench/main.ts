@@ -16,6 +16,8 @@ import { DEFAULT_PACK_DIR, Engine } from "../../core/engine.ts";
 import type { GenerationRequest } from "../../core/types.ts";
 import { fmt, median, table } from "./_table.ts";
 import { torchSpeedup } from "./torch.ts";
+import { streamBench } from "./stream.ts";
+import { soakBench } from "./soak.ts";
 import { denoiserScaling } from "./_scaling.ts";
 
 const args = Deno.args;
@@ -231,11 +233,28 @@ const torch = await torchSpeedup({
 });
 await engine.close();
 await Deno.remove(outDir, { recursive: true });
+// The service around the engine: time to first preview and watcher fan-out (issue 5),
+// then a soak of mixed load against a real server process (issue 7).
+Deno.env.set("EMERGE_PACK", packDir);
+const stream = await streamBench();
+console.log(table("streaming (real server, real sockets)", stream.rows[0]!, stream.rows.slice(1)));
+const soakArg = args.indexOf("--soak-minutes");
+const soak = await soakBench({
+  minutes: soakArg >= 0 ? Number(args[soakArg + 1]) : quick ? 0.5 : 1,
+});
 const n = (v: number | null) => (v === null ? "n/a" : v.toFixed(2));
 // Beside the issue's summary line (kept as specified): the stricter overhead reading
 // and how many steps got a preview.
 console.log(
   `bench-extra: overhead_main=${n(overheadMain)} previews_per_step=${n(previewsPerStep)}`,
+);
+console.log(
+  `bench-stream: first_preview_ms=${stream.summary.timeToFirstPreviewMs!.toFixed(0)} ` +
+    `first_step_ms=${stream.summary.timeToFirstStepMs!.toFixed(0)} watchers50_pct=${
+      stream.summary.slowdown50Pct!.toFixed(1)
+    } soak_done=${soak.done} soak_lost=${soak.lost} soak_rss_drift_mb=${
+      (soak.rssEndMb - soak.rssStartMb).toFixed(0)
+    }`,
 );
 console.log(
   `bench: overhead=${n(overhead)} preview_cost=${n(previewCost)} torch_speedup=${
