@@ -111,7 +111,8 @@ def load_models(work: str, device="cpu"):
         cfg = PackConfig.from_dict(json.load(f))
     tokenizer = Tokenizer(world.vocabulary())
     models = make_models(cfg, len(tokenizer.vocab))
-    load_trained(cfg, models, {n: Stage(work, n) for n in ("text", "video_ae", "audio_ae", "preview", "dit")})
+    names = ("text", "video_ae", "audio_ae", "preview", "sharpen_decoder", "dit")
+    load_trained(cfg, models, {n: Stage(work, n) for n in names})
     return cfg, models, tokenizer
 
 
