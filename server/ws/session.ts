@@ -159,7 +159,11 @@ export class StreamSession {
     } catch (error) {
       // The engine's resolve() names what is wrong; its sentence goes to the client.
       const message = error instanceof Error ? error.message : String(error);
-      return this.#error(error instanceof LimitError ? error.code : "invalid_request", message, ref);
+      return this.#error(
+        error instanceof LimitError ? error.code : "invalid_request",
+        message,
+        ref,
+      );
     }
     // A retried generate (same clientId) replays the job from its start.
     this.#watch(created.job, 0);

@@ -39,7 +39,9 @@ export async function torchSpeedup(c: TorchComparison): Promise<number | null> {
     stderr: "piped",
   }).output();
   if (!run.success) {
-    console.error(`bench: torch baseline failed: ${new TextDecoder().decode(run.stderr).slice(-500)}`);
+    console.error(
+      `bench: torch baseline failed: ${new TextDecoder().decode(run.stderr).slice(-500)}`,
+    );
     return null;
   }
   const lines = new TextDecoder().decode(run.stdout).trim().split("\n");
