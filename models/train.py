@@ -69,6 +69,22 @@ def adam(params, lr):
     return torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
 
 
+def update(opt, loss, name: str, step: int, steps: int) -> None:
+    """One optimizer step; logs every 100 steps and the last."""
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    if step % 100 == 0 or step == steps - 1:
+        log(f"{name} {step}/{steps} loss {loss.item():.5f}")
+
+
+def fit_latent_norm(enc, dec, z) -> None:
+    """Normalizes the encoder's latents to zero mean, unit variance; the decoder undoes it."""
+    enc.norm.fit(z)
+    dec.norm.mean.copy_(enc.norm.mean)
+    dec.norm.std.copy_(enc.norm.std)
+
+
 def train_text(cfg, models, tokenizer, rng, stage):
     model = models["text"].to(DEVICE)
     opt = adam(model.parameters(), cfg.text.lr)
@@ -77,12 +93,7 @@ def train_text(cfg, models, tokenizer, rng, stage):
         ids, mask = tokenizer.batch(captions, cfg.geometry.max_tokens)
         _, pooled = model(ids.to(DEVICE), mask.to(DEVICE))
         targets = {k: v.to(DEVICE) for k, v in attribute_targets(scenes).items()}
-        loss = model.attribute_loss(pooled, targets)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if step % 200 == 0 or step == cfg.text.steps - 1:
-            log(f"text {step}/{cfg.text.steps} loss {loss.item():.4f}")
+        update(opt, model.attribute_loss(pooled, targets), "text", step, cfg.text.steps)
     stage.save(model=model.state_dict(), complete=True)
 
 
@@ -102,17 +113,11 @@ def train_video_ae(cfg, models, rng, stage):
         z_noisy = z + c.latent_noise * torch.randn_like(z) * z.detach().std()
         out = dec.decode_raw(z_noisy)
         loss = F.mse_loss(out, frames) + 0.5 * F.l1_loss(out, frames) + 1e-4 * z.pow(2).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if step % 100 == 0 or step == c.steps - 1:
-            log(f"video_ae {step}/{c.steps} loss {loss.item():.5f}")
+        update(opt, loss, "video_ae", step, c.steps)
     with torch.no_grad():  # latent statistics over whole clips of every bucket
         z = torch.cat([enc.raw(render_batch(rng, 8, b, 2, heldout=None).frames.to(DEVICE)).flatten(2)
                        for b in world.SIZES], dim=2)
-        enc.norm.fit(z[..., None, None])
-        dec.norm.mean.copy_(enc.norm.mean)
-        dec.norm.std.copy_(enc.norm.std)
+        fit_latent_norm(enc, dec, z[..., None, None])
     stage.save(encoder=enc.state_dict(), decoder=dec.state_dict(), complete=True)
 
 
@@ -127,16 +132,10 @@ def train_audio_ae(cfg, models, rng, stage):
         z = enc.raw(wave)
         log_mag = dec.net(z + c.latent_noise * torch.randn_like(z) * z.detach().std())
         loss = F.l1_loss(log_mag, target) + 1e-4 * z.pow(2).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if step % 100 == 0 or step == c.steps - 1:
-            log(f"audio_ae {step}/{c.steps} loss {loss.item():.5f}")
+        update(opt, loss, "audio_ae", step, c.steps)
     with torch.no_grad():
         z = enc.raw(render_batch(rng, 64, "square", 2, heldout=None).audio.to(DEVICE))
-        enc.norm.fit(z)
-        dec.norm.mean.copy_(enc.norm.mean)
-        dec.norm.std.copy_(enc.norm.std)
+        fit_latent_norm(enc, dec, z)
     stage.save(encoder=enc.state_dict(), decoder=dec.state_dict(), complete=True)
 
 
@@ -151,11 +150,7 @@ def train_preview(cfg, models, rng, stage):
             z = z + 0.3 * torch.randn_like(z) * rng.random()  # previews see noisy x0 early on
             target = dec(z)
         loss = F.mse_loss(prev(z), target)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if step % 100 == 0 or step == cfg.preview_steps - 1:
-            log(f"preview {step}/{cfg.preview_steps} loss {loss.item():.5f}")
+        update(opt, loss, "preview", step, cfg.preview_steps)
     with torch.no_grad():
         g = cfg.geometry
         batch = render_batch(rng, 32, "square", 2, heldout=None)
@@ -195,11 +190,7 @@ def sharpen_decoder(cfg, models, rng, stage):
         out = dec.decode_raw(z + c.latent_noise * torch.randn_like(z) * z.std())
         edges = sum(F.l1_loss(grad(out, a), grad(frames, a)) for a in (2, 3))  # (B, T, H, W, 3): H and W
         loss = F.l1_loss(out, frames) + F.mse_loss(out, frames) + edges
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if step % 100 == 0 or step == steps - 1:
-            log(f"sharpen_decoder {step}/{steps} loss {loss.item():.5f}")
+        update(opt, loss, "sharpen_decoder", step, steps)
     stage.save(decoder=dec.state_dict(), complete=True)
 
 
@@ -289,12 +280,16 @@ def train_dit(cfg, models, tokenizer, rng, stage, pool):
     models["dit"] = ema
 
 
-def load_trained(cfg, models, stages):
-    models["text"].load_state_dict(stages["text"].load()["model"])
+def load_autoencoders(models, stages):
     for kind in ("video", "audio"):
         state = stages[f"{kind}_ae"].load()
         models[f"{kind}_encoder"].load_state_dict(state["encoder"])
         models[f"{kind}_decoder"].load_state_dict(state["decoder"])
+
+
+def load_trained(cfg, models, stages):
+    models["text"].load_state_dict(stages["text"].load()["model"])
+    load_autoencoders(models, stages)
     models["preview"].load_state_dict(stages["preview"].load()["model"])
     if stages["sharpen_decoder"].done():
         models["video_decoder"].load_state_dict(stages["sharpen_decoder"].load()["decoder"])
@@ -344,10 +339,7 @@ def main() -> None:
     models["text"].load_state_dict(stages["text"].load()["model"])
     run("video_ae", train_video_ae)
     run("audio_ae", train_audio_ae)
-    for kind in ("video", "audio"):
-        state = stages[f"{kind}_ae"].load()
-        models[f"{kind}_encoder"].load_state_dict(state["encoder"])
-        models[f"{kind}_decoder"].load_state_dict(state["decoder"])
+    load_autoencoders(models, stages)
     for m in models.values():
         m.to(DEVICE).eval()
     if args.only:  # a stage that needs only the autoencoders, beside a running DiT stage
