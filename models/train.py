@@ -228,13 +228,13 @@ def train_dit(cfg, models, tokenizer, rng, stage, pool):
     ema = JointDiT(c, cfg.geometry, cfg.text.width).to(DEVICE)
     ema.load_state_dict(model.state_dict())
     opt = adam(model.parameters(), c.lr)
-    step = 0
+    step, seconds = 0, 0.0
     if os.path.exists(stage.path):
         state = stage.load()
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["optimizer"])
-        step = state["step"]
+        step, seconds = state["step"], state.get("seconds", 0.0)
         rng.setstate(state["rng"])
         log(f"dit resumed at step {step}")
     keys = sorted(pool)
@@ -276,7 +276,7 @@ def train_dit(cfg, models, tokenizer, rng, stage, pool):
                 f"{rate:.2f}s/step eta {rate * (c.steps - step) / 60:.0f}min")
         if step % 100 == 0 or step == c.steps:
             stage.save(model=model.state_dict(), ema=ema.state_dict(), optimizer=opt.state_dict(), step=step,
-                       rng=rng.getstate(), complete=step >= c.steps)
+                       rng=rng.getstate(), seconds=seconds + time.time() - t0, complete=step >= c.steps)
     models["dit"] = ema
 
 
@@ -348,15 +348,14 @@ def main() -> None:
     run("preview", train_preview)
     run("pool", build_pool)
     run("sharpen_decoder", sharpen_decoder)
-    pool = stages["pool"].load()["pool"]
     if not stages["dit"].done():
-        t0 = time.time()
         models["dit"].train()
+        pool = stages["pool"].load()["pool"]
         train_dit(cfg, models, tokenizer, random.Random(f"{cfg.seed}:dit"), stages["dit"], pool)
-        timings["dit"] = timings.get("dit", 0) + time.time() - t0
+        del pool
+        timings["dit"] = stages["dit"].load()["seconds"]  # summed over every resumed run
         with open(timings_path, "w") as f:
             json.dump(timings, f, indent=1)
-    del pool
     load_trained(cfg, models, stages)
 
     from export import export_pack  # noqa: E402 (after training: export needs only the models)
