@@ -14,7 +14,10 @@ import { spawnServer } from "./_server.ts";
 const CHROMIUM = "/usr/bin/chromium";
 const ROOT = join(import.meta.dirname!, "..");
 const PACK = join(ROOT, "models", "default");
-const DOCS = join(ROOT, "docs");
+// Screenshots go to a temp folder; EMERGE_SCREENSHOTS=1 refreshes the README's in docs/.
+const DOCS = Deno.env.get("EMERGE_SCREENSHOTS") === "1"
+  ? join(ROOT, "docs")
+  : await Deno.makeTempDir({ prefix: "emerge-shots-" });
 const FLAGS = [
   "--headless",
   "--no-sandbox",
