@@ -111,3 +111,52 @@ export function mergeStats(a: ModelStats, b: ModelStats, prefix: string): ModelS
   }
   return out;
 }
+
+/**
+ * A Backend that hands every call to `inner`; subclasses override the calls they
+ * watch (test recorders, the eval's capture of final decodes).
+ */
+export class DelegatingBackend implements Backend {
+  protected readonly inner: Backend;
+
+  constructor(inner: Backend) {
+    this.inner = inner;
+  }
+
+  get textLength(): number {
+    return this.inner.textLength;
+  }
+
+  get textDim(): number {
+    return this.inner.textDim;
+  }
+
+  encodeText(prompts: string[]): Promise<TextEncoding[]> {
+    return this.inner.encodeText(prompts);
+  }
+
+  denoise(batch: DenoiseBatch): Promise<Velocity> {
+    return this.inner.denoise(batch);
+  }
+
+  decodeVideo(
+    latents: Float32Array,
+    rows: number,
+    geometry: ClipGeometry,
+    which: VideoDecoder,
+  ): Promise<Float32Array> {
+    return this.inner.decodeVideo(latents, rows, geometry, which);
+  }
+
+  decodeAudio(latents: Float32Array, rows: number, geometry: ClipGeometry): Promise<Float32Array> {
+    return this.inner.decodeAudio(latents, rows, geometry);
+  }
+
+  stats(): ModelStats {
+    return this.inner.stats();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

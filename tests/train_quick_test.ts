@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Engine } from "../core/engine.ts";
-import { captureFinalDecodes } from "../core/eval/capture.ts";
+import { CapturingBackend } from "../core/eval/capture.ts";
 import { loadPack, type Pack } from "../core/pack/load.ts";
 import { OnnxBackend } from "../core/pack/onnx_backend.ts";
 import { PYTHON, TORCH_INSTALL, torchMissing } from "../models/train.ts";
@@ -77,8 +77,8 @@ print(Tokenizer(world.vocabulary()).encode(sys.argv[1], 32)[0])`,
     });
 
     await t.step("engine latents match models/sample.py for the same noise", async () => {
-      const { backend, captured } = captureFinalDecodes(new OnnxBackend(pack!));
-      const engine = new Engine(pack!.manifest, backend, { outDir: `${work}/outputs` });
+      const captured = new CapturingBackend(new OnnxBackend(pack!));
+      const engine = new Engine(pack!.manifest, captured, { outDir: `${work}/outputs` });
       const request = engine.resolve({
         prompt: "a small blue square moves left on a white background, with a low hum",
         negativePrompt: "a red circle",

@@ -1,11 +1,9 @@
 /** Wraps a Backend and keeps every final video latent it decodes (test helper). */
-import type {
-  Backend,
-  DenoiseBatch,
-  ModelStats,
-  TextEncoding,
-  Velocity,
-  VideoDecoder,
+import {
+  DelegatingBackend,
+  type DenoiseBatch,
+  type Velocity,
+  type VideoDecoder,
 } from "../backend.ts";
 import type { ClipGeometry } from "../geometry.ts";
 
@@ -15,51 +13,22 @@ export function splitRows(data: Float32Array, rows: number, size: number): Float
 }
 
 /** Delegates everything to `inner`; `finals` holds the final latents in decode order. */
-export class RecordingBackend implements Backend {
+export class RecordingBackend extends DelegatingBackend {
   readonly finals: Float32Array[] = [];
   readonly denoiseRows: number[] = [];
-  #inner: Backend;
 
-  constructor(inner: Backend) {
-    this.#inner = inner;
-  }
-
-  get textLength(): number {
-    return this.#inner.textLength;
-  }
-
-  get textDim(): number {
-    return this.#inner.textDim;
-  }
-
-  encodeText(prompts: string[]): Promise<TextEncoding[]> {
-    return this.#inner.encodeText(prompts);
-  }
-
-  denoise(batch: DenoiseBatch): Promise<Velocity> {
+  override denoise(batch: DenoiseBatch): Promise<Velocity> {
     this.denoiseRows.push(batch.rows);
-    return this.#inner.denoise(batch);
+    return this.inner.denoise(batch);
   }
 
-  decodeVideo(
+  override decodeVideo(
     latents: Float32Array,
     rows: number,
     g: ClipGeometry,
     which: VideoDecoder,
   ): Promise<Float32Array> {
     if (which === "final") this.finals.push(...splitRows(latents, rows, g.videoSize));
-    return this.#inner.decodeVideo(latents, rows, g, which);
-  }
-
-  decodeAudio(latents: Float32Array, rows: number, g: ClipGeometry): Promise<Float32Array> {
-    return this.#inner.decodeAudio(latents, rows, g);
-  }
-
-  stats(): ModelStats {
-    return this.#inner.stats();
-  }
-
-  close(): Promise<void> {
-    return this.#inner.close();
+    return this.inner.decodeVideo(latents, rows, g, which);
   }
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Engine } from "../engine.ts";
 import { loadPack } from "../pack/load.ts";
 import { OnnxBackend } from "../pack/onnx_backend.ts";
-import { captureFinalDecodes } from "./capture.ts";
+import { CapturingBackend } from "./capture.ts";
 import type { Clip } from "./clip.ts";
 import { EvalError } from "./errors.ts";
 import type { Attributes } from "./world.ts";
@@ -56,9 +56,9 @@ export async function generateEvalClips(
 ): Promise<Clip[]> {
   const prompts = (await readEvalPrompts(packDir)).slice(0, options.limit);
   const pack = await loadPack(packDir);
-  const { backend, captured } = captureFinalDecodes(new OnnxBackend(pack));
+  const captured = new CapturingBackend(new OnnxBackend(pack));
   const outDir = await Deno.makeTempDir({ prefix: "emerge-eval-" });
-  const engine = new Engine(pack.manifest, backend, { outDir });
+  const engine = new Engine(pack.manifest, captured, { outDir });
   const clips: Clip[] = [];
   try {
     for (const [i, p] of prompts.entries()) {
