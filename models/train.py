@@ -37,13 +37,17 @@ def log(msg: str) -> None:
 
 
 class Stage:
-    """Checkpoint file of one stage: `done()` tells whether it can be skipped."""
+    """Checkpoint file of one stage: `done()` tells whether it can be skipped.
+
+    A complete stage also leaves `<name>.done`, so a resumed run checks a marker
+    instead of loading every checkpoint (the latent pool is 300 MB).
+    """
 
     def __init__(self, work: str, name: str):
         self.path = os.path.join(work, f"{name}.pt")
 
     def done(self) -> bool:
-        return os.path.exists(self.path) and torch.load(self.path, map_location="cpu").get("complete", False)
+        return os.path.exists(self.path + ".done")
 
     def load(self) -> dict:
         return torch.load(self.path, map_location="cpu")
@@ -52,6 +56,8 @@ class Stage:
         tmp = self.path + ".tmp"
         torch.save(state, tmp)
         os.replace(tmp, self.path)  # a kill mid-save never leaves a torn checkpoint
+        if state.get("complete"):
+            open(self.path + ".done", "w").close()
 
 
 def make_models(cfg: PackConfig, vocab_size: int) -> dict:
@@ -323,6 +329,10 @@ def main() -> None:
     stages = {n: Stage(args.work, n) for n in names}
     timings_path = os.path.join(args.work, "timings.json")
     timings = json.load(open(timings_path)) if os.path.exists(timings_path) else {}
+
+    def save_timings():
+        with open(timings_path, "w") as f:
+            json.dump(timings, f, indent=1)
     log(f"device {DEVICE}, torch {torch.__version__}, work {args.work}")
 
     def run(name, fn, *extra):
@@ -332,8 +342,7 @@ def main() -> None:
         t0 = time.time()
         fn(*(cfg, models) + extra + (random.Random(f"{cfg.seed}:{name}"), stages[name]))
         timings[name] = timings.get(name, 0) + time.time() - t0
-        with open(timings_path, "w") as f:
-            json.dump(timings, f, indent=1)
+        save_timings()
 
     run("text", train_text, tokenizer)
     models["text"].load_state_dict(stages["text"].load()["model"])
@@ -354,8 +363,7 @@ def main() -> None:
         train_dit(cfg, models, tokenizer, random.Random(f"{cfg.seed}:dit"), stages["dit"], pool)
         del pool
         timings["dit"] = stages["dit"].load()["seconds"]  # summed over every resumed run
-        with open(timings_path, "w") as f:
-            json.dump(timings, f, indent=1)
+        save_timings()
     load_trained(cfg, models, stages)
 
     from export import export_pack  # noqa: E402 (after training: export needs only the models)

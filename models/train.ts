@@ -9,6 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { formatReport, readClips, scoreClips } from "../core/eval/mod.ts";
 import { writeModelCard } from "./model_card.ts";
 
 export const PYTHON = Deno.env.get("EMERGE_PYTHON") ?? "/usr/bin/python3";
@@ -29,17 +30,9 @@ export async function torchMissing(): Promise<string | null> {
   }
 }
 
+/** The scorer's table for a folder of clips, scored in this process. */
 async function scoreFolder(dir: string): Promise<string> {
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../core/eval/main.ts", import.meta.url).pathname, "--clips", dir],
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  const text = new TextDecoder().decode(run.stdout);
-  if (!run.success) {
-    throw new Error(`Cannot score clips in "${dir}": the scorer exited ${run.code}`);
-  }
-  return text;
+  return formatReport(scoreClips(await readClips(dir)));
 }
 
 async function main(): Promise<number> {
