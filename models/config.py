@@ -30,6 +30,8 @@ class VideoAEConfig:
     lr: float = 1e-3
     latent_noise: float = 0.1  # noise added to latents in training: decoder tolerates denoiser error
     decoder_steps: int = 1500  # decoder-only sharpening on frozen latents (train.sharpen_decoder)
+    seconds: float = 0.0  # wall-time budget of the joint stage (0: steps only); see train.Budget
+    decoder_seconds: float = 0.0
 
 
 @dataclass
@@ -40,6 +42,7 @@ class AudioAEConfig:
     lr: float = 1e-3
     log_floor: float = 1e-3  # magnitude floor before the log: silence is log(1e-3)
     latent_noise: float = 0.1
+    seconds: float = 0.0
 
 
 @dataclass
@@ -50,6 +53,7 @@ class TextConfig:
     batch: int = 64
     steps: int = 1200
     lr: float = 1e-3
+    seconds: float = 0.0
 
 
 @dataclass
@@ -64,8 +68,9 @@ class DiTConfig:
     warmup: int = 200
     ema: float = 0.998
     caption_dropout: float = 0.1  # fraction trained unconditionally, for classifier-free guidance
-    pool_clips: int = 16000  # pre-encoded clips the denoiser samples from
+    pool_clips: int = 16000  # clips rendered once (data.ClipBank); every stage samples from them
     long_fraction: float = 0.15  # fraction of 4 s batches
+    seconds: float = 0.0
 
 
 @dataclass
@@ -85,6 +90,7 @@ class PackConfig:
     dit: DiTConfig = field(default_factory=DiTConfig)
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
     preview_steps: int = 400
+    preview_seconds: float = 0.0
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -95,7 +101,7 @@ class PackConfig:
         return PackConfig(Geometry(**{**d["geometry"], "patch": tuple(d["geometry"]["patch"])}),
                           VideoAEConfig(**d["video_ae"]), AudioAEConfig(**d["audio_ae"]),
                           TextConfig(**d["text"]), DiTConfig(**d["dit"]), SamplerConfig(**d["sampler"]),
-                          d["preview_steps"], d["seed"])
+                          d["preview_steps"], d.get("preview_seconds", 0.0), d["seed"])
 
 
 def quick_config() -> PackConfig:
@@ -105,4 +111,37 @@ def quick_config() -> PackConfig:
     c.dit.steps, c.dit.pool_clips, c.dit.batch, c.dit.warmup, c.dit.lr = 30, 96, 8, 5, 3e-3
     c.video_ae.width, c.dit.width, c.dit.depth, c.dit.heads = 32, 64, 2, 2
     c.preview_steps = 10
+    return c
+
+
+def gpu_config() -> PackConfig:
+    """The same networks trained on one GPU for about seven minutes.
+
+    Every stage has a wall-time budget (its step count is only a ceiling), so the
+    run fits a fixed lease whatever the card; batches are large because a step of
+    these small networks costs little more at batch 256 than at 16 on a GPU.
+    """
+    c = PackConfig()
+    c.text.batch, c.text.steps, c.text.seconds = 256, 4000, 15
+    c.video_ae.batch, c.video_ae.steps, c.video_ae.seconds = 32, 100_000, 90
+    c.video_ae.decoder_steps, c.video_ae.decoder_seconds = 100_000, 30
+    c.audio_ae.batch, c.audio_ae.steps, c.audio_ae.seconds = 64, 100_000, 25
+    c.preview_steps, c.preview_seconds = 100_000, 15
+    d = c.dit
+    d.batch, d.steps, d.seconds, d.lr, d.warmup, d.ema = 256, 1_000_000, 200, 1e-3, 300, 0.999
+    d.pool_clips = 24000
+    return c
+
+
+def apply_overrides(c: PackConfig, items: list) -> PackConfig:
+    """`section.field=value` pairs (from --set), typed like the field they replace."""
+    for item in items:
+        path, _, text = item.partition("=")
+        *sections, name = path.split(".")
+        target = c
+        for section in sections:
+            target = getattr(target, section)
+        if not hasattr(target, name):
+            raise SystemExit(f"--set {item}: no config field {path}")
+        setattr(target, name, type(getattr(target, name))(text))
     return c

@@ -3,7 +3,6 @@ and the model card's facts (see models/PACK.md for the contract)."""
 import inspect
 import json
 import os
-import platform
 import time
 
 import torch
@@ -31,7 +30,12 @@ def parameter_count(module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def export_pack(cfg, models, tokenizer, preview_state, out, timings, device, eval_per_combo=3) -> None:
+def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_with, eval_per_combo=3) -> None:
+    """Writes the ONNX graphs, tokenizer, eval prompts and manifest.
+
+    `trained_with`: {"hardware", "torch", "steps"} of the training run, which may
+    have run elsewhere (a GPU) than this export.
+    """
     os.makedirs(out, exist_ok=True)
     g = cfg.geometry
     models = {k: m.to("cpu").eval() for k, m in models.items()}
@@ -95,11 +99,12 @@ def export_pack(cfg, models, tokenizer, preview_state, out, timings, device, eva
         "preview": {"latent_to_rgb": preview_state["latent_to_rgb"], "rgb_bias": preview_state["rgb_bias"]},
         "heldout": world.HELDOUT,
         "provenance": {
-            "trained_on": "the synthetic audio-visual world of models/world.py (clips generated on the fly)",
-            "hardware": f"{device} ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
-                        + (f", {torch.cuda.get_device_name(0)}" if device.type == "cuda" else ""),
-            "torch": torch.__version__,
+            "trained_on": f"the synthetic audio-visual world of models/world.py ({cfg.dit.pool_clips} clips "
+                          "rendered once, excluding the held-out combinations)",
+            "hardware": trained_with["hardware"],
+            "torch": trained_with["torch"],
             "train_seconds": {k: round(v) for k, v in timings.items()},
+            "train_steps": trained_with["steps"],
             "parameters": params,
             "config": cfg.to_dict(),
             "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

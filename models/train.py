@@ -2,9 +2,11 @@
 
     OPENBLAS_NUM_THREADS=2 /usr/bin/python3 models/train.py --work models/.work/full --out models/default
     /usr/bin/python3 models/train.py --quick --work /tmp/q --out /tmp/q/pack     # minutes, for CI
+    python3 models/train.py --preset gpu --no-export --work /tmp/gpu             # one GPU, ~8 minutes
 
-Stages: text encoder -> video AE -> audio AE -> preview decoder -> latent pool ->
-joint DiT -> ONNX export -> eval clips. Each stage writes a checkpoint that carries
+Stages: clip bank (rendered once, in parallel) -> text encoder -> video AE ->
+audio AE -> preview decoder -> latent pool -> decoder sharpening -> joint DiT ->
+ONNX export -> eval clips. Each stage writes a checkpoint that carries
 its config; a stage whose checkpoint is complete is skipped, and the DiT resumes
 from its last checkpoint, so a killed run continues where it stopped. Runs on a
 CUDA GPU when one is visible (torch 1.13 or 2.x).
@@ -13,6 +15,7 @@ import argparse
 import json
 import math
 import os
+import platform
 import random
 import sys
 import time
@@ -23,13 +26,18 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world  # noqa: E402
 from audio_ae import AudioDecoder, AudioEncoder  # noqa: E402
-from config import PackConfig, quick_config  # noqa: E402
-from data import attribute_targets, random_captions, random_shape, render_batch  # noqa: E402
+from config import PackConfig, apply_overrides, gpu_config, quick_config  # noqa: E402
+from data import ClipBank, attribute_targets, random_captions  # noqa: E402
 from dit import JointDiT  # noqa: E402
 from text import TextEncoder, Tokenizer  # noqa: E402
 from video_ae import PreviewDecoder, VideoDecoder, VideoEncoder  # noqa: E402
 
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def describe_hardware() -> str:
+    cpu = f"{platform.machine()}, {os.cpu_count()} cores"
+    return f"cuda ({torch.cuda.get_device_name(0)}; {cpu})" if DEVICE.type == "cuda" else f"cpu ({cpu})"
 
 
 def log(msg: str) -> None:
@@ -50,7 +58,8 @@ class Stage:
         return os.path.exists(self.path + ".done")
 
     def load(self) -> dict:
-        return torch.load(self.path, map_location="cpu")
+        # weights_only=False: checkpoints hold the rng state and scene dicts (torch >= 2.6 defaults to True).
+        return torch.load(self.path, map_location="cpu", weights_only=False)
 
     def save(self, **state) -> None:
         tmp = self.path + ".tmp"
@@ -75,13 +84,36 @@ def adam(params, lr):
     return torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
 
 
-def update(opt, loss, name: str, step: int, steps: int) -> None:
-    """One optimizer step; logs every 100 steps and the last."""
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
-    if step % 100 == 0 or step == steps - 1:
-        log(f"{name} {step}/{steps} loss {loss.item():.5f}")
+class Budget:
+    """A stage's progress in [0, 1]: its step count, or its wall-time budget when it
+    has one, whichever runs out first. Learning-rate schedules follow the progress,
+    so a time-budgeted stage still warms up and anneals fully on any machine."""
+
+    def __init__(self, name: str, steps: int, seconds: float = 0.0, spent: float = 0.0):
+        self.name, self.steps, self.seconds = name, steps, seconds
+        self.start = time.time() - spent
+
+    def elapsed(self) -> float:
+        return time.time() - self.start
+
+    def progress(self, step: int) -> float:
+        by_time = self.elapsed() / self.seconds if self.seconds > 0 else 0.0
+        return min(1.0, max(step / self.steps, by_time))
+
+    def cosine(self, step: int, floor: float = 0.1) -> float:
+        """Learning-rate factor: cosine from 1 to `floor` over the progress."""
+        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * self.progress(step)))
+
+    def update(self, opt, loss, step: int) -> None:
+        """One optimizer step; logs every 100 steps."""
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % 100 == 0:
+            log(f"{self.name} {step} ({self.progress(step):.0%}) loss {loss.item():.5f}")
+
+    def finish(self, step: int) -> None:
+        log(f"{self.name}: {step} steps in {self.elapsed():.0f}s")
 
 
 def fit_latent_norm(enc, dec, z) -> None:
@@ -94,72 +126,108 @@ def fit_latent_norm(enc, dec, z) -> None:
 def train_text(cfg, models, tokenizer, rng, stage):
     model = models["text"].to(DEVICE)
     opt = adam(model.parameters(), cfg.text.lr)
-    for step in range(cfg.text.steps):
+    budget, step = Budget("text", cfg.text.steps, cfg.text.seconds), 0
+    while budget.progress(step) < 1:
         captions, scenes = random_captions(rng, cfg.text.batch)
         ids, mask = tokenizer.batch(captions, cfg.geometry.max_tokens)
         _, pooled = model(ids.to(DEVICE), mask.to(DEVICE))
         targets = {k: v.to(DEVICE) for k, v in attribute_targets(scenes).items()}
-        update(opt, model.attribute_loss(pooled, targets), "text", step, cfg.text.steps)
-    stage.save(model=model.state_dict(), complete=True)
+        budget.update(opt, model.attribute_loss(pooled, targets), step)
+        step += 1
+    budget.finish(step)
+    stage.save(model=model.state_dict(), steps=step, complete=True)
 
 
-def train_video_ae(cfg, models, rng, stage):
+def snippet(rng, bank: ClipBank, cfg) -> torch.Tensor:
+    """(B, t, H, W, 3) frames of 2 s clips from a random offset: the AE is fully convolutional."""
+    frames = bank.random_batch(rng, cfg.video_ae.batch).frames
+    start = rng.randrange(0, frames.shape[1] - cfg.video_ae.snippet_frames + 1, 2)
+    return frames[:, start: start + cfg.video_ae.snippet_frames].to(DEVICE)
+
+
+def set_lr(opt, lr: float) -> None:
+    for group in opt.param_groups:
+        group["lr"] = lr
+
+
+def train_video_ae(cfg, models, bank, rng, stage):
     enc, dec = models["video_encoder"].to(DEVICE), models["video_decoder"].to(DEVICE)
     c = cfg.video_ae
     opt = adam(list(enc.parameters()) + list(dec.parameters()), c.lr)
-    for step in range(c.steps):
-        lr = c.lr * min(1.0, (step + 1) / 50) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / c.steps)))
-        for group in opt.param_groups:
-            group["lr"] = lr
-        bucket, _ = random_shape(rng, 0.0)
-        batch = render_batch(rng, c.batch, bucket, 2, heldout=None)
-        start = rng.randrange(0, batch.frames.shape[1] - c.snippet_frames + 1, 2)
-        frames = batch.frames[:, start: start + c.snippet_frames].to(DEVICE)  # (B, t, H, W, 3)
+    budget, step = Budget("video_ae", c.steps, c.seconds), 0
+    while budget.progress(step) < 1:
+        set_lr(opt, c.lr * min(1.0, (step + 1) / 50) * budget.cosine(step))
+        frames = snippet(rng, bank, cfg)
         z = enc.raw(frames)
         z_noisy = z + c.latent_noise * torch.randn_like(z) * z.detach().std()
         out = dec.decode_raw(z_noisy)
         loss = F.mse_loss(out, frames) + 0.5 * F.l1_loss(out, frames) + 1e-4 * z.pow(2).mean()
-        update(opt, loss, "video_ae", step, c.steps)
+        budget.update(opt, loss, step)
+        step += 1
+    budget.finish(step)
     with torch.no_grad():  # latent statistics over whole clips of every bucket
-        z = torch.cat([enc.raw(render_batch(rng, 8, b, 2, heldout=None).frames.to(DEVICE)).flatten(2)
-                       for b in world.SIZES], dim=2)
+        z = torch.cat([enc.raw(bank.batch(rng, 8, k).frames.to(DEVICE)).flatten(2) for k in bank.keys(2)], dim=2)
         fit_latent_norm(enc, dec, z[..., None, None])
-    stage.save(encoder=enc.state_dict(), decoder=dec.state_dict(), complete=True)
+    stage.save(encoder=enc.state_dict(), decoder=dec.state_dict(), steps=step, complete=True)
 
 
-def train_audio_ae(cfg, models, rng, stage):
+def train_audio_ae(cfg, models, bank, rng, stage):
     enc, dec = models["audio_encoder"].to(DEVICE), models["audio_decoder"].to(DEVICE)
     c = cfg.audio_ae
-    opt = adam(list(enc.parameters()) + list(dec.parameters()), c.lr)
-    for step in range(c.steps):
-        batch = render_batch(rng, c.batch, "square", 2, heldout=None)
-        wave = batch.audio.to(DEVICE)
-        target = enc.spectrogram(wave)
-        z = enc.raw(wave)
-        log_mag = dec.net(z + c.latent_noise * torch.randn_like(z) * z.detach().std())
-        loss = F.l1_loss(log_mag, target) + 1e-4 * z.pow(2).mean()
-        update(opt, loss, "audio_ae", step, c.steps)
     with torch.no_grad():
-        z = enc.raw(render_batch(rng, 64, "square", 2, heldout=None).audio.to(DEVICE))
+        enc.spectrum_norm.fit(enc.spectrogram(bank.random_batch(rng, 256).audio.to(DEVICE)))
+        dec.spectrum_norm.load_state_dict(enc.spectrum_norm.state_dict())
+    opt = adam(list(enc.parameters()) + list(dec.parameters()), c.lr)
+    budget, step = Budget("audio_ae", c.steps, c.seconds), 0
+    while budget.progress(step) < 1:
+        set_lr(opt, c.lr * min(1.0, (step + 1) / 50) * budget.cosine(step))
+        wave = bank.random_batch(rng, c.batch).audio.to(DEVICE)
+        target = enc.normalized_spectrum(wave)
+        z = enc.net(target)
+        out = dec.net(z + c.latent_noise * torch.randn_like(z) * z.detach().std())
+        budget.update(opt, F.mse_loss(out, target), step)
+        step += 1
+    budget.finish(step)
+    with torch.no_grad():
+        z = enc.raw(bank.random_batch(rng, 64).audio.to(DEVICE))
         fit_latent_norm(enc, dec, z)
-    stage.save(encoder=enc.state_dict(), decoder=dec.state_dict(), complete=True)
+        batch = bank.random_batch(rng, 256)
+        pitch = pitch_accuracy(dec.log_magnitude(enc(batch.audio.to(DEVICE))), batch.scenes, cfg.geometry)
+    log(f"audio_ae ceiling: pitch read right on {pitch:.0%} of autoencoded clips")
+    stage.save(encoder=enc.state_dict(), decoder=dec.state_dict(), steps=step, pitch_ceiling=pitch, complete=True)
 
 
-def train_preview(cfg, models, rng, stage):
+def pitch_accuracy(log_mag, scenes, geo) -> float:
+    """Share of clips whose decoded spectrum names their pitch: the louder tone bin,
+    or none when neither stands 3 nats above the median bin (a check before the DiT
+    trains on a latent space that lost the tone, as the first pack's did)."""
+    level = log_mag.mean(-1)  # (B, bins)
+    bins = {p: round(hz * geo.n_fft / geo.sample_rate) for p, hz in world.PITCH_HZ.items()}
+    floor = level.median(dim=1).values
+    right = 0
+    for i, scene in enumerate(scenes):
+        loud = {p: level[i, b].item() - floor[i].item() for p, b in bins.items()}
+        best = max(loud, key=loud.get)
+        right += (best if loud[best] > 3 else "none") == scene.pitch
+    return right / len(scenes)
+
+
+def train_preview(cfg, models, bank, rng, stage):
     """Distil the tiny decoder from the full one, and fit the linear latent->RGB map."""
     enc, dec, prev = models["video_encoder"], models["video_decoder"], models["preview"].to(DEVICE)
     opt = adam(prev.parameters(), 2e-3)
-    for step in range(cfg.preview_steps):
-        bucket, _ = random_shape(rng, 0.0)
+    budget, step = Budget("preview", cfg.preview_steps, cfg.preview_seconds), 0
+    while budget.progress(step) < 1:
         with torch.no_grad():
-            z = enc(render_batch(rng, 4, bucket, 2, heldout=None).frames.to(DEVICE))
+            z = enc(bank.random_batch(rng, 4).frames.to(DEVICE))
             z = z + 0.3 * torch.randn_like(z) * rng.random()  # previews see noisy x0 early on
             target = dec(z)
-        loss = F.mse_loss(prev(z), target)
-        update(opt, loss, "preview", step, cfg.preview_steps)
+        budget.update(opt, F.mse_loss(prev(z), target), step)
+        step += 1
+    budget.finish(step)
     with torch.no_grad():
         g = cfg.geometry
-        batch = render_batch(rng, 32, "square", 2, heldout=None)
+        batch = bank.batch(rng, 32, "square:2")
         z = enc(batch.frames.to(DEVICE))  # (B, C, T', H', W')
         rgb = batch.frames.to(DEVICE).reshape(z.shape[0], z.shape[2], g.temporal_compression, z.shape[3],
                                               g.spatial_compression, z.shape[4], g.spatial_compression, 3)
@@ -168,10 +236,10 @@ def train_preview(cfg, models, rng, stage):
                                                                                          device=DEVICE)], 1)
         solution = torch.linalg.lstsq(lhs.cpu(), rgb.reshape(-1, 3).cpu()).solution  # (C + 1, 3)
     stage.save(model=prev.state_dict(), latent_to_rgb=solution[:-1].tolist(), rgb_bias=solution[-1].tolist(),
-               complete=True)
+               steps=step, complete=True)
 
 
-def sharpen_decoder(cfg, models, rng, stage):
+def sharpen_decoder(cfg, models, bank, rng, stage):
     """Fine-tunes the video decoder alone on the frozen encoder's latents.
 
     The latent space stays as it is, so the pool and the denoiser trained on it stay
@@ -181,43 +249,35 @@ def sharpen_decoder(cfg, models, rng, stage):
     """
     enc, dec = models["video_encoder"].to(DEVICE).eval(), models["video_decoder"].to(DEVICE).train()
     c = cfg.video_ae
-    steps = c.decoder_steps
     opt = adam(dec.parameters(), c.lr * 0.5)
     grad = lambda x, axis: x.diff(dim=axis)  # noqa: E731
-    for step in range(steps):
-        for group in opt.param_groups:
-            group["lr"] = c.lr * 0.5 * 0.5 * (1 + math.cos(math.pi * step / steps))
-        bucket, _ = random_shape(rng, 0.0)
-        batch = render_batch(rng, c.batch, bucket, 2, heldout=None)
-        start = rng.randrange(0, batch.frames.shape[1] - c.snippet_frames + 1, 2)
-        frames = batch.frames[:, start: start + c.snippet_frames].to(DEVICE)
+    budget, step = Budget("sharpen_decoder", c.decoder_steps, c.decoder_seconds), 0
+    while budget.progress(step) < 1:
+        set_lr(opt, c.lr * 0.5 * budget.cosine(step, floor=0.0))
+        frames = snippet(rng, bank, cfg)
         with torch.no_grad():
             z = enc.raw(frames)
         out = dec.decode_raw(z + c.latent_noise * torch.randn_like(z) * z.std())
         edges = sum(F.l1_loss(grad(out, a), grad(frames, a)) for a in (2, 3))  # (B, T, H, W, 3): H and W
         loss = F.l1_loss(out, frames) + F.mse_loss(out, frames) + edges
-        update(opt, loss, "sharpen_decoder", step, steps)
-    stage.save(decoder=dec.state_dict(), complete=True)
+        budget.update(opt, loss, step)
+        step += 1
+    budget.finish(step)
+    stage.save(decoder=dec.state_dict(), steps=step, complete=True)
 
 
-def build_pool(cfg, models, rng, stage):
-    """Pre-encoded clips: the denoiser then costs one forward pass of itself per step."""
+def build_pool(cfg, models, bank, rng, stage):
+    """The bank's clips encoded: the denoiser then costs one forward pass of itself per step."""
     enc_v, enc_a = models["video_encoder"].to(DEVICE), models["audio_encoder"].to(DEVICE)
-    groups = {}
-    made, t0 = 0, time.time()
+    pool = {}
     with torch.no_grad():
-        while made < cfg.dit.pool_clips:
-            bucket, seconds = random_shape(rng, cfg.dit.long_fraction)
-            batch = render_batch(rng, 16, bucket, seconds)
-            entry = groups.setdefault(f"{bucket}:{seconds}", {"video": [], "audio": [], "scenes": []})
-            entry["video"].append(enc_v(batch.frames.to(DEVICE)).half().cpu())
-            entry["audio"].append(enc_a(batch.audio.to(DEVICE)).half().cpu())
-            entry["scenes"] += [s.__dict__ for s in batch.scenes]
-            made += 16
-            if made % 1600 == 0:
-                log(f"pool {made}/{cfg.dit.pool_clips} ({time.time() - t0:.0f}s)")
-    pool = {k: {"video": torch.cat(v["video"]), "audio": torch.cat(v["audio"]), "scenes": v["scenes"]}
-            for k, v in groups.items()}
+        for key, g in bank.groups.items():
+            chunks = [range(i, min(i + 32, len(g["scenes"]))) for i in range(0, len(g["scenes"]), 32)]
+            pool[key] = {
+                "video": torch.cat([enc_v(g["frames"][c.start:c.stop].to(DEVICE).float() / 255.0).half().cpu()
+                                    for c in chunks]),
+                "audio": torch.cat([enc_a(g["audio"][c.start:c.stop].to(DEVICE)).half().cpu() for c in chunks]),
+                "scenes": [s.__dict__ for s in g["scenes"]]}
     stage.save(pool=pool, complete=True)
 
 
@@ -234,28 +294,33 @@ def train_dit(cfg, models, tokenizer, rng, stage, pool):
     ema = JointDiT(c, cfg.geometry, cfg.text.width).to(DEVICE)
     ema.load_state_dict(model.state_dict())
     opt = adam(model.parameters(), c.lr)
-    step, seconds = 0, 0.0
+    step, spent = 0, 0.0
     if os.path.exists(stage.path):
         state = stage.load()
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["optimizer"])
-        step, seconds = state["step"], state.get("seconds", 0.0)
+        step, spent = state["step"], state.get("seconds", 0.0)
         rng.setstate(state["rng"])
         log(f"dit resumed at step {step}")
+    budget = Budget("dit", c.steps, c.seconds, spent)
     keys = sorted(pool)
     weights = [len(pool[k]["scenes"]) for k in keys]
-    t0, losses = time.time(), []
-    while step < c.steps:
-        lr = c.lr * min(1.0, (step + 1) / c.warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / c.steps)))
-        for group in opt.param_groups:
-            group["lr"] = lr
+    pool = {k: {**v, "video": v["video"].to(DEVICE), "audio": v["audio"].to(DEVICE)} for k, v in pool.items()}
+    losses, saved_at, t_log = [], time.time(), (time.time(), step)
+
+    def save(complete: bool) -> None:
+        stage.save(model=model.state_dict(), ema=ema.state_dict(), optimizer=opt.state_dict(), step=step,
+                   rng=rng.getstate(), seconds=budget.elapsed(), complete=complete)
+
+    while budget.progress(step) < 1:
+        set_lr(opt, c.lr * min(1.0, (step + 1) / c.warmup) * budget.cosine(step, floor=0.05))
         key = rng.choices(keys, weights)[0]
         entry = pool[key]
         size = c.batch if key.endswith(":2") else c.batch // 2
         idx = [rng.randrange(len(entry["scenes"])) for _ in range(size)]
-        x0_v = entry["video"][idx].float().to(DEVICE)
-        x0_a = entry["audio"][idx].float().to(DEVICE)
+        index = torch.tensor(idx, device=DEVICE)
+        x0_v, x0_a = entry["video"][index].float(), entry["audio"][index].float()
         scenes = [world.Scene(**entry["scenes"][i]) for i in idx]
         captions = ["" if rng.random() < c.caption_dropout else world.caption(s, rng) for s in scenes]
         text, mask, pooled = encode_text(models, tokenizer, captions, cfg.geometry.max_tokens)
@@ -275,14 +340,18 @@ def train_dit(cfg, models, tokenizer, rng, stage, pool):
             for pe, pm in zip(ema.parameters(), model.parameters()):
                 pe.mul_(decay).add_(pm, alpha=1 - decay)
         step += 1
-        losses.append(loss.item())
-        if step % 50 == 0 or step == c.steps:
-            rate = (time.time() - t0) / len(losses)
-            log(f"dit {step}/{c.steps} loss {sum(losses[-50:]) / len(losses[-50:]):.4f} lr {lr:.2e} "
-                f"{rate:.2f}s/step eta {rate * (c.steps - step) / 60:.0f}min")
-        if step % 100 == 0 or step == c.steps:
-            stage.save(model=model.state_dict(), ema=ema.state_dict(), optimizer=opt.state_dict(), step=step,
-                       rng=rng.getstate(), seconds=seconds + time.time() - t0, complete=step >= c.steps)
+        losses.append(loss.detach())  # read back every 50 steps: a sync per step idles a GPU
+        if step % 50 == 0:
+            rate = (time.time() - t_log[0]) / (step - t_log[1])
+            t_log = (time.time(), step)
+            log(f"dit {step} ({budget.progress(step):.0%}) loss {torch.stack(losses).mean().item():.4f} "
+                f"lr {opt.param_groups[0]['lr']:.2e} {rate:.3f}s/step")
+            losses = []
+        if time.time() - saved_at > 120:  # resumable without spending a GPU's time on saving
+            save(False)
+            saved_at = time.time()
+    budget.finish(step)
+    save(True)
     models["dit"] = ema
 
 
@@ -309,12 +378,18 @@ def main() -> None:
     parser.add_argument("--work", default="models/.work/full", help="checkpoint folder")
     parser.add_argument("--out", default="models/default", help="pack folder to export into")
     parser.add_argument("--quick", action="store_true", help="a few steps per stage (CI)")
+    parser.add_argument("--preset", choices=["cpu", "gpu"], default="cpu",
+                        help="cpu: step counts sized for a 2-core CPU; gpu: ~7 minutes of wall-time budgets")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                        help="override one config field, e.g. --set dit.seconds=60 (new runs only)")
+    parser.add_argument("--no-export", action="store_true", help="stop after training (export elsewhere)")
     parser.add_argument("--eval-clips", type=int, default=3, help="samples per held-out combination")
     parser.add_argument("--only", choices=["sharpen_decoder"], help="run one stage that can run beside the DiT")
     args = parser.parse_args()
 
     torch.set_num_threads(int(os.environ.get("EMERGE_TORCH_THREADS", "1")))
-    cfg = quick_config() if args.quick else PackConfig()
+    cfg = apply_overrides(quick_config() if args.quick else gpu_config() if args.preset == "gpu" else PackConfig(),
+                          args.set)
     os.makedirs(args.work, exist_ok=True)
     config_path = os.path.join(args.work, "config.json")
     if os.path.exists(config_path):  # resuming: the stored config wins
@@ -334,6 +409,21 @@ def main() -> None:
         with open(timings_path, "w") as f:
             json.dump(timings, f, indent=1)
     log(f"device {DEVICE}, torch {torch.__version__}, work {args.work}")
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    torch.backends.cudnn.benchmark = True
+
+    hardware_path = os.path.join(args.work, "hardware.json")
+    if not all(stage.done() for stage in stages.values()):  # this run trains: record on what
+        with open(hardware_path, "w") as f:
+            json.dump({"hardware": describe_hardware(), "torch": torch.__version__}, f)
+
+    bank = None
+    if not all(stages[n].done() for n in ("video_ae", "audio_ae", "preview", "pool", "sharpen_decoder")):
+        assert not torch.cuda.is_initialized(), "the bank forks its renderers before CUDA starts"
+        t0 = time.time()
+        bank = ClipBank.render(random.Random(f"{cfg.seed}:bank"), cfg.dit.pool_clips, cfg.dit.long_fraction, log)
+        bank.to(DEVICE)
+        timings["bank"] = time.time() - t0
 
     def run(name, fn, *extra):
         if stages[name].done():
@@ -346,17 +436,18 @@ def main() -> None:
 
     run("text", train_text, tokenizer)
     models["text"].load_state_dict(stages["text"].load()["model"])
-    run("video_ae", train_video_ae)
-    run("audio_ae", train_audio_ae)
+    run("video_ae", train_video_ae, bank)
+    run("audio_ae", train_audio_ae, bank)
     load_autoencoders(models, stages)
     for m in models.values():
         m.to(DEVICE).eval()
     if args.only:  # a stage that needs only the autoencoders, beside a running DiT stage
-        run(args.only, sharpen_decoder)
+        run(args.only, sharpen_decoder, bank)
         return
-    run("preview", train_preview)
-    run("pool", build_pool)
-    run("sharpen_decoder", sharpen_decoder)
+    run("preview", train_preview, bank)
+    run("pool", build_pool, bank)
+    run("sharpen_decoder", sharpen_decoder, bank)
+    del bank
     if not stages["dit"].done():
         models["dit"].train()
         pool = stages["pool"].load()["pool"]
@@ -364,11 +455,18 @@ def main() -> None:
         del pool
         timings["dit"] = stages["dit"].load()["seconds"]  # summed over every resumed run
         save_timings()
+    if args.no_export:
+        log(f"trained; export with: train.py --work {args.work} --out PACK")
+        return
     load_trained(cfg, models, stages)
 
     from export import export_pack  # noqa: E402 (after training: export needs only the models)
     from sample import write_eval_clips  # noqa: E402
-    export_pack(cfg, models, tokenizer, stages["preview"].load(), args.out, timings, DEVICE, args.eval_clips)
+    with open(hardware_path) as f:
+        trained_with = json.load(f)
+    trained_with["steps"] = {n: (state.get("steps") if n != "dit" else state["step"])
+                             for n in names if n != "pool" for state in [stages[n].load()]}
+    export_pack(cfg, models, tokenizer, stages["preview"].load(), args.out, timings, trained_with, args.eval_clips)
     write_eval_clips(cfg, models, tokenizer, os.path.join(args.work, "eval"), args.eval_clips, DEVICE)
     log(f"pack written to {args.out}")
 
