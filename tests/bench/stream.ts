@@ -5,7 +5,8 @@
  * - engine slowdown with 1, 10 and 50 watchers of one job that receive every
  *   preview (target <= 10 % at 50), by the server's own step timestamps.
  *
- *     deno run -A tests/bench/stream.ts
+ *     deno run -A tests/bench/stream.ts                  # both
+ *     deno run -A tests/bench/stream.ts --first-preview  # only the first, seconds not minutes
  */
 import type { JobEvent, ServerMessage } from "../../client/protocol.ts";
 import { isTerminal, spawnServer, TestSocket } from "../_server.ts";
@@ -45,75 +46,98 @@ async function watchedRun(wsUrl: string, watchers: number): Promise<number> {
   return span;
 }
 
+/** Client-clock times of one job's first events, from `generate` sent (milliseconds). */
+interface FirstEvents {
+  step: number;
+  frame: number;
+  audio: number;
+  stepMs: number;
+}
+
+/** Time to the first step, frame and audio chunk; the first of `repeats + 1` runs only warms. */
+async function firstEvents(wsUrl: string, repeats: number): Promise<FirstEvents[]> {
+  const first: FirstEvents[] = [];
+  for (let i = 0; i < repeats + 1; i++) {
+    const ws = await TestSocket.open(wsUrl);
+    const t0 = performance.now();
+    ws.send({ ...REQUEST, seed: i });
+    await ws.next(isTerminal, { ms: 60_000 });
+    const step1 = ws.received.find((r) => r.kind === "json" && r.message.type === "step");
+    const frame = ws.media.find((r) => r.header.kind === "video");
+    const audio = ws.media.find((r) => r.header.kind === "audio");
+    const steps = ws.messages.flatMap((m) => m.type === "step" ? [m.ts] : []);
+    await ws.close();
+    if (i === 0 || !step1 || !frame || !audio) continue; // the first run warms the text cache and JIT
+    first.push({
+      step: step1.at - t0,
+      frame: frame.at - t0,
+      audio: audio.at - t0,
+      stepMs: median(steps.slice(1).map((t, k) => t - steps[k]!)),
+    });
+  }
+  return first;
+}
+
+function firstRows(first: FirstEvents[]) {
+  const ttfp = median(first.map((f) => f.frame));
+  const firstStep = median(first.map((f) => f.step));
+  const firstAudio = median(first.map((f) => f.audio));
+  const stepMs = median(first.map((f) => f.stepMs));
+  const rows = [
+    ["time to first preview", `${ttfp.toFixed(0)} ms`, "generate sent -> first frame received"],
+    [
+      "time to first step event",
+      `${firstStep.toFixed(0)} ms`,
+      "text encode + one step, as seen by the client",
+    ],
+    ["first preview - first step", `${(ttfp - firstStep).toFixed(0)} ms`, "target <= 20 ms"],
+    ["first audio - first step", `${(firstAudio - firstStep).toFixed(0)} ms`, "first PCM chunk"],
+    ["median step", `${stepMs.toFixed(1)} ms`, "server clock"],
+  ];
+  return { rows, ttfp, firstStep, stepMs };
+}
+
 /** Runs both benchmarks; rows are printable, summary holds the headline numbers. */
-export async function streamBench(): Promise<
-  { rows: string[][]; summary: Record<string, number> }
-> {
+export async function streamBench(
+  { watchers = true, repeats = REPEATS } = {},
+): Promise<{ rows: string[][]; summary: Record<string, number> }> {
   const server = await spawnServer();
   try {
-    const first: { preview: number; step: number; stepMs: number }[] = [];
-    for (let i = 0; i < REPEATS + 1; i++) {
-      const ws = await TestSocket.open(server.wsUrl);
-      const t0 = performance.now();
-      ws.send({ ...REQUEST, seed: i });
-      await ws.next(isTerminal, { ms: 60_000 });
-      const step1 = ws.received.find((r) => r.kind === "json" && r.message.type === "step");
-      const frame = ws.received.find((r) => r.kind === "media");
-      const steps = ws.messages.flatMap((m) => m.type === "step" ? [m.ts] : []);
-      await ws.close();
-      if (i === 0 || !step1 || !frame) continue; // the first run warms the text cache and JIT
-      first.push({
-        preview: frame.at - t0,
-        step: step1.at - t0,
-        stepMs: median(steps.slice(1).map((t, k) => t - steps[k]!)),
-      });
-    }
+    const first = firstRows(await firstEvents(server.wsUrl, repeats));
+    const rows = [["stream benchmark", "value", "note"], ...first.rows];
+    const summary: Record<string, number> = {
+      timeToFirstPreviewMs: first.ttfp,
+      timeToFirstStepMs: first.firstStep,
+      stepMs: first.stepMs,
+    };
+    if (!watchers) return { rows, summary };
     // Rounds interleave the watcher counts so machine load drifts over all of them.
     const runs: Record<number, number[]> = { 1: [], 10: [], 50: [] };
-    for (let i = 0; i < REPEATS; i++) {
+    for (let i = 0; i < repeats; i++) {
       for (const n of [1, 10, 50]) runs[n]!.push(await watchedRun(server.wsUrl, n));
     }
     const spans: Record<number, number> = {};
     for (const n of [1, 10, 50]) spans[n] = median(runs[n]!);
-    const ttfp = median(first.map((f) => f.preview));
-    const firstStep = median(first.map((f) => f.step));
-    const stepMs = median(first.map((f) => f.stepMs));
     const slow = (n: number) => (spans[n]! / spans[1]! - 1) * 100;
-    const rows = [
-      ["stream benchmark", "value", "note"],
-      ["time to first preview", `${ttfp.toFixed(0)} ms`, "generate sent -> first frame received"],
-      [
-        "time to first step event",
-        `${firstStep.toFixed(0)} ms`,
-        "text encode + one step, as seen by the client",
-      ],
-      ["first preview - first step", `${(ttfp - firstStep).toFixed(0)} ms`, "target <= 20 ms"],
-      ["median step", `${stepMs.toFixed(1)} ms`, "server clock"],
-      ...[1, 10, 50].map((n) => [
-        `${n} watcher${n > 1 ? "s" : ""}: 16 steps`,
-        `${spans[n]!.toFixed(0)} ms`,
-        n === 1
-          ? "baseline"
-          : `${slow(n) >= 0 ? "+" : ""}${slow(n).toFixed(1)} % (target <= 10 % at 50)`,
-      ]),
-    ];
-    return {
-      rows,
-      summary: {
-        timeToFirstPreviewMs: ttfp,
-        timeToFirstStepMs: firstStep,
-        stepMs,
-        slowdown10Pct: slow(10),
-        slowdown50Pct: slow(50),
-      },
-    };
+    rows.push(...[1, 10, 50].map((n) => [
+      `${n} watcher${n > 1 ? "s" : ""}: 16 steps`,
+      `${spans[n]!.toFixed(0)} ms`,
+      n === 1
+        ? "baseline"
+        : `${slow(n) >= 0 ? "+" : ""}${slow(n).toFixed(1)} % (target <= 10 % at 50)`,
+    ]));
+    return { rows, summary: { ...summary, slowdown10Pct: slow(10), slowdown50Pct: slow(50) } };
   } finally {
     await server.stop();
   }
 }
 
 if (import.meta.main) {
-  const { rows } = await streamBench();
+  const args = Deno.args;
+  const repeats = args.includes("--repeats")
+    ? Number(args[args.indexOf("--repeats") + 1])
+    : REPEATS;
+  const { rows } = await streamBench({ watchers: !args.includes("--first-preview"), repeats });
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join("  "));
 }
