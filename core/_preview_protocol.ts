@@ -9,9 +9,14 @@ export type ToWorker =
   | { type: "init"; packDir: string; options: PreviewOptions; intraOpThreads: number }
   | { type: "render"; id: number; request: PreviewRequest };
 
-/** Worker -> engine. Every answer carries the worker's cumulative model stats. */
+/**
+ * Worker -> engine. A render answers with its parts as each is ready (frames, then
+ * audio), then with how it ended; that last answer carries the worker's cumulative
+ * model stats.
+ */
 export type FromWorker =
   | { type: "ready" }
   | { type: "init_failed"; message: string }
-  | { type: "preview"; id: number; preview: Preview; stats: ModelStats }
+  | { type: "part"; id: number; preview: Preview }
+  | { type: "rendered"; id: number; stats: ModelStats }
   | { type: "render_failed"; id: number; message: string; stats: ModelStats };

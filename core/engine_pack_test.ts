@@ -9,7 +9,7 @@ import { Engine } from "./engine.ts";
 import { loadPack } from "./pack/load.ts";
 import { OnnxBackend } from "./pack/onnx_backend.ts";
 import { hasFfprobe, probe } from "./_testing/ffprobe.ts";
-import { collect, types } from "./_testing/engine_harness.ts";
+import { collect, previews, types } from "./_testing/engine_harness.ts";
 import { RecordingBackend } from "./_testing/recording_backend.ts";
 import { DEFAULT_PACK_DIR } from "./engine.ts";
 
@@ -52,8 +52,7 @@ Deno.test({
     assert.deepEqual(info?.codecs, ["aac", "h264"]);
     assert.equal(info?.pixFmt, "yuv420p");
     assert.ok(Math.abs(info!.duration - 2) < 0.1, `duration ${info?.duration}`);
-    const preview = events.find((e) => e.type === "preview");
-    assert.ok(preview?.type === "preview" && preview.preview.frames.length === 24);
+    assert.equal(previews(events, "video")[0]?.frames.length, 24);
     assert.equal((await Deno.stat(outputs.audio)).size, 44 + 2 * 32000);
   },
 });
@@ -130,21 +129,23 @@ for (const mode of ["decoder", "linear"] as const) {
         );
         const events = await collect(handle);
         assert.equal(events.at(-1)?.type, "done");
-        const previews = events.flatMap((e) => e.type === "preview" ? [e.preview] : []);
-        assert.ok(previews.length >= 1, "previews arrive");
-        const steps = previews.map((p) => p.step);
+        const frames = previews(events, "video"), sounds = previews(events, "audio");
+        assert.ok(frames.length >= 1, "previews arrive");
+        const steps = frames.map((p) => p.step);
         assert.deepEqual(steps, [...new Set(steps)].sort((a, b) => a - b), "latest wins, in order");
-        for (const p of previews) {
+        for (const p of frames) {
           assert.equal(p.frames.length, 24);
           assert.deepEqual([p.frames[0]![0], p.frames[0]![1]], [0xff, 0xd8], "JPEG");
-          assert.equal(p.audio.length, 32000);
         }
+        // Each render's sound follows its frames; the job's last one may end first.
+        assert.deepEqual(sounds.map((p) => p.step), steps.slice(0, sounds.length));
+        for (const p of sounds) assert.equal(p.audio.length, 32000);
         const stats = engine.stats().byComponent;
         // >=: a render may still finish after the job's last event, and is then dropped.
-        assert.ok(stats["preview:audio_decoder"]!.calls >= previews.length, "worker decodes");
+        assert.ok(stats["preview:audio_decoder"]!.calls >= sounds.length, "worker decodes");
         assert.equal(stats["preview_decoder"], undefined, "the step loop never ran it");
         const decoderCalls = stats["preview:preview_decoder"]?.calls ?? 0;
-        assert.ok(mode === "decoder" ? decoderCalls >= previews.length : decoderCalls === 0);
+        assert.ok(mode === "decoder" ? decoderCalls >= frames.length : decoderCalls === 0);
       } finally {
         await engine.close();
         await Deno.remove(outDir, { recursive: true });

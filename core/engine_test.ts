@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { InvalidRequestError } from "./errors.ts";
-import { collect, fakeEngine, types } from "./_testing/engine_harness.ts";
+import { collect, fakeEngine, previews, types } from "./_testing/engine_harness.ts";
 import { hasFfprobe, probe } from "./_testing/ffprobe.ts";
+import type { PreviewRenderer } from "./preview_scheduler.ts";
 
 const ffmpeg = await hasFfprobe();
 
@@ -22,11 +23,12 @@ Deno.test({
     assert.equal(sigmas[0], 1);
     const outputs = await handle.result;
     assert.deepEqual((await probe(outputs.video))?.codecs, ["aac", "h264"]);
-    const previews = events.flatMap((e) => (e.type === "preview" ? [e.preview] : []));
-    assert.ok(previews.length >= 1, "at least one preview");
-    assert.equal(previews[0]!.frames.length, 24, "one image per video frame");
-    assert.deepEqual([previews[0]!.frames[0]![0], previews[0]!.frames[0]![1]], [0xff, 0xd8]);
-    assert.equal(previews[0]!.audio.length, 32000);
+    const frames = previews(events, "video"), sounds = previews(events, "audio");
+    assert.ok(frames.length >= 1, "at least one preview");
+    assert.equal(frames[0]!.frames.length, 24, "one image per video frame");
+    assert.deepEqual([frames[0]!.frames[0]![0], frames[0]!.frames[0]![1]], [0xff, 0xd8]);
+    assert.equal(sounds[0]!.step, frames[0]!.step);
+    assert.equal(sounds[0]!.audio.length, 32000);
   },
 });
 
@@ -190,16 +192,83 @@ Deno.test("previews never stall the steps: a slow preview decoder is skipped whi
   );
 });
 
+Deno.test("a preview's frames go out at once, its slow audio decode follows as its own event", async () => {
+  // Issue 5: frames used to wait for the audio decoder, several times slower.
+  await using t = await fakeEngine({ denoise: 10, audioDecode: 100 });
+  const handle = t.engine.generate(
+    t.engine.resolve({ prompt: "s", steps: 30, seed: 1, previewEvery: 1 }),
+  );
+  const events = await collect(handle);
+  const at = (kind: string, step: number) =>
+    events.findIndex((e) =>
+      e.type === "preview" && e.preview.kind === kind && e.preview.step === step
+    );
+  const firstFrames = at("video", 1), firstSound = at("audio", 1);
+  assert.ok(firstFrames >= 0 && firstSound > firstFrames, "step 1's frames, then its sound");
+  assert.ok(
+    events.slice(firstFrames, firstSound).filter((e) => e.type === "step").length >= 2,
+    "steps went on while the sound decoded, with the frames already out",
+  );
+  for (const sound of previews(events, "audio")) {
+    assert.ok(at("video", sound.step) < at("audio", sound.step), `step ${sound.step} in order`);
+  }
+});
+
+/** A preview worker stand-in: frames after `framesMs`, the sound 10 ms later. */
+function slowRenderer(framesMs: number): PreviewRenderer {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  return {
+    render: async (r, _stillWanted, deliver) => {
+      await sleep(framesMs);
+      deliver({ kind: "video", step: r.step, sigma: r.sigma, frames: [], format: "jpeg" });
+      await sleep(10);
+      deliver({
+        kind: "audio",
+        step: r.step,
+        sigma: r.sigma,
+        audio: new Float32Array(),
+        sampleRate: 1,
+      });
+    },
+    stats: () => ({ calls: 0, ms: 0, byComponent: {} }),
+    close: () => Promise.resolve(),
+  };
+}
+
+Deno.test("with a preview worker, the loop waits for a job's first frames before its next call", async () => {
+  // A real denoiser call holds the JS thread: frames arriving during it go out after it.
+  await using t = await fakeEngine({ denoise: 1 }, { previewRenderer: slowRenderer(20) });
+  const handle = t.engine.generate(
+    t.engine.resolve({ prompt: "w", steps: 6, seed: 1, previewEvery: 1 }),
+  );
+  const kinds = (await collect(handle)).map((e) =>
+    e.type === "step"
+      ? `step${e.i}`
+      : e.type === "preview"
+      ? `${e.preview.kind}${e.preview.step}`
+      : e.type
+  );
+  assert.ok(kinds.indexOf("video1") < kinds.indexOf("step2"), kinds.join(" "));
+});
+
+Deno.test("a preview worker slower than the bound does not hold the loop", async () => {
+  await using t = await fakeEngine({ denoise: 1 }, { previewRenderer: slowRenderer(300) });
+  const handle = t.engine.generate(
+    t.engine.resolve({ prompt: "w", steps: 6, seed: 1, previewEvery: 1 }),
+  );
+  const events = await collect(handle);
+  assert.equal(events.at(-1)?.type, "done");
+  assert.deepEqual(previews(events, "video"), [], "the job was done before its first frames");
+});
+
 Deno.test("linear previews need no preview decoder call", async () => {
   await using t = await fakeEngine({}, { preview: { mode: "linear" } });
   const handle = t.engine.generate(
     t.engine.resolve({ prompt: "l", steps: 3, seed: 1, previewEvery: 1 }),
   );
-  const previews = (await collect(handle)).flatMap((
-    e,
-  ) => (e.type === "preview" ? [e.preview] : []));
-  assert.ok(previews.length >= 1);
-  assert.equal(previews[0]!.frames.length, 24);
+  const frames = previews(await collect(handle), "video");
+  assert.ok(frames.length >= 1);
+  assert.equal(frames[0]!.frames.length, 24);
   assert.equal(t.backend.count("video_preview"), 0);
 });
 

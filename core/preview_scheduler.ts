@@ -19,11 +19,16 @@ export interface PreviewRequest {
   sigma: number;
 }
 
-/** Renders one preview; `stillWanted` is asked before each model call. */
+/**
+ * Renders one preview, handing each part to `deliver` once it is ready (frames, then
+ * audio: see renderPreview); settles when the render is over. `stillWanted` is asked
+ * before each model call.
+ */
 export type RenderPreview = (
   request: PreviewRequest,
   stillWanted: () => boolean,
-) => Promise<Preview | null>;
+  deliver: (part: Preview) => void,
+) => Promise<void>;
 
 /** Where previews are rendered: on the step loop's thread, or in a worker. */
 export interface PreviewRenderer {
@@ -41,6 +46,7 @@ export interface PreviewSubject {
 /** How the scheduler renders and hands out previews. */
 export interface PreviewSchedulerInit<J extends PreviewSubject> {
   render: RenderPreview;
+  /** Called per part (frames, then audio) as each is ready, never for an ended job. */
   deliver(job: J, preview: Preview): void;
   /** A failed preview is not a failed job: it is reported here and the loop goes on. */
   onError(job: J, request: PreviewRequest, error: unknown): void;
@@ -89,14 +95,14 @@ export class PreviewScheduler<J extends PreviewSubject> {
     this.#pending.delete(picked);
     this.#lastStart.set(picked, ++this.#starts);
     const { render, gate } = this.#init;
-    const work = () => render(request, () => !picked.ended);
+    // The render stays in flight until its last part: the frames go out early, but the
+    // next render still waits for this one's audio, so the renderer keeps one core.
+    const work = () =>
+      render(request, () => !picked.ended, (part) => {
+        if (!picked.ended) this.#init.deliver(picked, part);
+      });
     this.#current = (gate ? gate.run(work) : work())
-      .then(
-        (preview) => {
-          if (preview && !picked.ended) this.#init.deliver(picked, preview);
-        },
-        (error) => this.#init.onError(picked, request, error),
-      )
+      .catch((error) => this.#init.onError(picked, request, error))
       .finally(() => {
         this.#current = null;
         this.#pump();

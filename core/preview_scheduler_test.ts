@@ -23,10 +23,13 @@ function harness(gate?: PreviewGate) {
   const finish: (() => void)[] = [];
   const errors: string[] = [];
   const scheduler = new PreviewScheduler<FakeJob>({
-    render: (r) => {
+    render: (r, _stillWanted, deliver) => {
       started.push(`${r.step}`);
-      return new Promise<Preview>((resolve) =>
-        finish.push(() => resolve({ step: r.step } as Preview))
+      return new Promise<void>((resolve) =>
+        finish.push(() => {
+          deliver({ step: r.step } as Preview);
+          resolve();
+        })
       );
     },
     deliver: (job, preview) => job.got.push(preview.step),
@@ -106,4 +109,35 @@ Deno.test("preview scheduler: a closed gate holds the request until the next sub
   h.finish.shift()!();
   await h.scheduler.idle();
   assert.deepEqual(a.got, [1, 3]);
+});
+
+Deno.test("preview scheduler: frames are delivered at once, the next render waits for the sound", async () => {
+  const a = new FakeJob("a");
+  let sound!: () => void;
+  const started: number[] = [];
+  const scheduler = new PreviewScheduler<FakeJob>({
+    render: (r, _stillWanted, deliver) => {
+      started.push(r.step);
+      deliver({ kind: "video", step: r.step } as Preview);
+      return new Promise<void>((resolve) =>
+        sound = () => {
+          deliver({ kind: "audio", step: r.step } as Preview);
+          resolve();
+        }
+      );
+    },
+    deliver: (job, part) => job.got.push(part.kind === "video" ? part.step : -part.step),
+    onError: () => assert.fail("no error"),
+  });
+  scheduler.submit(a, request(1));
+  scheduler.submit(a, request(2));
+  assert.deepEqual(a.got, [1], "step 1's frames went out before its render ended");
+  assert.deepEqual(started, [1], "step 2 waits for step 1's sound");
+  sound();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.deepEqual(started, [1, 2]);
+  a.ended = true;
+  sound();
+  await scheduler.idle();
+  assert.deepEqual(a.got, [1, -1, 2], "nothing is delivered to an ended job");
 });

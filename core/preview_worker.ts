@@ -11,6 +11,7 @@ import type { FromWorker, ToWorker } from "./_preview_protocol.ts";
 import { loadPack } from "./pack/load.ts";
 import { OnnxBackend } from "./pack/onnx_backend.ts";
 import { type PreviewOptions, renderPreview } from "./preview.ts";
+import type { Preview } from "./types.ts";
 
 let ready: Promise<{ backend: OnnxBackend; options: PreviewOptions }> | null = null;
 
@@ -39,7 +40,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const { backend, options } = await ready!;
   const { id, request } = message;
   try {
-    const preview = await renderPreview(
+    await renderPreview(
       backend,
       backend.manifest,
       request.geometry,
@@ -47,15 +48,22 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       request,
       options,
       () => true,
+      (part) => postPart(id, part),
     );
-    // Linear previews repeat one image over several frames: transfer each buffer once.
-    // The audio is copied, since onnxruntime may own the buffer it returned.
-    const audio = preview!.audio.slice();
-    post(
-      { type: "preview", id, preview: { ...preview!, audio }, stats: backend.stats() },
-      [audio.buffer, ...new Set(preview!.frames.map((f) => f.buffer as ArrayBuffer))],
-    );
+    post({ type: "rendered", id, stats: backend.stats() });
   } catch (error) {
     post({ type: "render_failed", id, message: (error as Error).message, stats: backend.stats() });
   }
 };
+
+/** Posts one part of a preview, moving its buffers rather than copying them. */
+function postPart(id: number, part: Preview): void {
+  if (part.kind === "audio") {
+    // Copied first, since onnxruntime may own the buffer it returned.
+    const audio = part.audio.slice();
+    return post({ type: "part", id, preview: { ...part, audio } }, [audio.buffer]);
+  }
+  // Linear previews repeat one image over several frames: transfer each buffer once.
+  const buffers = new Set(part.frames.map((f) => f.buffer as ArrayBuffer));
+  post({ type: "part", id, preview: part }, [...buffers]);
+}

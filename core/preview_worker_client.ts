@@ -1,7 +1,7 @@
 /**
  * The engine's side of the preview worker (preview_worker.ts): starts it, sends it
- * one x0 at a time (PreviewScheduler keeps one in flight) and turns its answers back
- * into promises. The latent is copied and its buffer transferred, so posting costs
+ * one x0 at a time (PreviewScheduler keeps one in flight), hands on each part of the
+ * preview as the worker posts it and settles the render's promise when it ends. The latent is copied and its buffer transferred, so posting costs
  * the step loop a memcpy of a few KB and nothing else.
  */
 import type { ModelStats } from "./backend.ts";
@@ -15,7 +15,10 @@ import type { Preview } from "./types.ts";
 export class PreviewWorker implements PreviewRenderer {
   #worker: Worker;
   #next = 1;
-  #waiting = new Map<number, { resolve(p: Preview): void; reject(e: Error): void }>();
+  #waiting = new Map<
+    number,
+    { deliver(part: Preview): void; resolve(): void; reject(e: Error): void }
+  >();
   #stats: ModelStats = { calls: 0, ms: 0, byComponent: {} };
   #dead: Error | null = null;
 
@@ -55,13 +58,17 @@ export class PreviewWorker implements PreviewRenderer {
     return self;
   }
 
-  render(request: PreviewRequest, stillWanted: () => boolean): Promise<Preview | null> {
+  render(
+    request: PreviewRequest,
+    stillWanted: () => boolean,
+    deliver: (part: Preview) => void,
+  ): Promise<void> {
     if (this.#dead) return Promise.reject(this.#dead);
-    if (!stillWanted()) return Promise.resolve(null);
+    if (!stillWanted()) return Promise.resolve();
     const id = this.#next++, x0 = request.x0.slice();
     const message: ToWorker = { type: "render", id, request: { ...request, x0 } };
     return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
+      this.#waiting.set(id, { deliver, resolve, reject });
       this.#worker.postMessage(message, [x0.buffer]);
     });
   }
@@ -77,10 +84,11 @@ export class PreviewWorker implements PreviewRenderer {
   }
 
   #answer(m: Exclude<FromWorker, { type: "ready" | "init_failed" }>): void {
-    this.#stats = m.stats;
     const waiter = this.#waiting.get(m.id);
+    if (m.type === "part") return waiter?.deliver(m.preview);
+    this.#stats = m.stats;
     this.#waiting.delete(m.id);
-    if (m.type === "preview") waiter?.resolve(m.preview);
+    if (m.type === "rendered") waiter?.resolve();
     else waiter?.reject(new ModelFailedError(`Cannot render preview: ${m.message}`));
   }
 

@@ -4,7 +4,8 @@
  * batching.ts), runs ONE denoiser call for all of them with conditional and
  * unconditional rows side by side, and takes each job's scheduler step. Previews are
  * posted to a PreviewScheduler (latest-wins, rendered in a worker when there is one)
- * and final decodes are started, not awaited, so the next call never waits on them.
+ * and final decodes are started, not awaited, so the next call never waits on them;
+ * the one wait is for a job's first preview frames, bounded (see #firstFrames).
  *
  * Before every model call the loop yields to the event loop (yield.ts): onnxruntime
  * holds the JS thread for the whole call, so that yield is the only moment a cancel
@@ -38,6 +39,13 @@ export interface LoopDeps {
   /** Most jobs per denoiser call (each adds two rows). */
   maxBatch: number;
 }
+
+/**
+ * The longest the loop waits for a job's first preview frames (see #firstFrames): their
+ * render took 30-47 ms on the default pack with this 2-core machine loaded, so a busy
+ * or stuck renderer costs each job at most this, once.
+ */
+const FIRST_FRAMES_WAIT_MS = 50;
 
 const modelError = (action: string) => (error: unknown) =>
   wrapError(error, (detail, options) => new ModelFailedError(`${action}: ${detail}`, options));
@@ -93,17 +101,24 @@ export class StepLoop {
   /** Final decodes in flight, so `idle()` can wait for them. */
   #background = new Set<Promise<void>>();
   #previews: PreviewScheduler<Job>;
+  /** Wakes the loop when a job's first preview frames are out (see #firstFrames). */
+  #framesWaiters = new Map<Job, () => void>();
 
   constructor(deps: LoopDeps) {
     this.#deps = deps;
     this.#previews = new PreviewScheduler<Job>({
       render: deps.previews.render.bind(deps.previews),
-      deliver: (job, preview) => job.emit({ type: "preview", preview }),
+      deliver: (job, preview) => {
+        job.emit({ type: "preview", preview });
+        if (preview.kind === "video") this.#framesWaiters.get(job)?.();
+      },
       // A failed preview is not a failed job: the final decode may still work.
-      onError: (job, r, error) =>
+      onError: (job, r, error) => {
+        this.#framesWaiters.get(job)?.();
         console.warn(
           `Cannot render preview of "${job.id}" at step ${r.step}: ${(error as Error).message}`,
-        ),
+        );
+      },
       ...(deps.previewGate ? { gate: deps.previewGate } : {}),
     });
   }
@@ -214,6 +229,42 @@ export class StepLoop {
     });
     const finished = jobs.filter((j) => j.state === "decoding");
     if (finished.length > 0) this.#inBackground(this.#finish(finished));
+    // Inline previews share this thread behind a duty-cycle gate: no wait for them.
+    const firstPreview = this.#deps.previewGate
+      ? []
+      : jobs.filter((j) =>
+        j.state === "running" && j.request.previewEvery > 0 && j.step === j.request.previewEvery
+      );
+    if (firstPreview.length > 0) await this.#firstFrames(firstPreview);
+  }
+
+  /**
+   * Waits until the frames of these jobs' first preview are out, or the jobs are
+   * cancelled, or FIRST_FRAMES_WAIT_MS passed. onnxruntime holds this thread for a whole
+   * denoiser call (yield.ts), so frames the worker finishes during the next call could
+   * only be handed on after it: the first preview came one step late, ~100 ms after the
+   * first step (issue 5: target first step + 20 ms). Only a job's first preview waits:
+   * it is what a watcher looks at an empty screen for; it costs the loop the frames'
+   * render once per job (the audio follows on its own, see renderPreview); later
+   * previews are latest-wins and go out between calls.
+   */
+  async #firstFrames(jobs: Job[]): Promise<void> {
+    const over = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const out = jobs.map((job) =>
+      new Promise<void>((wake) => {
+        this.#framesWaiters.set(job, wake);
+        if (job.signal.aborted) wake();
+        job.signal.addEventListener("abort", () => wake(), { once: true, signal: over.signal });
+      })
+    );
+    await Promise.race([
+      Promise.all(out),
+      new Promise((bounded) => (timer = setTimeout(bounded, FIRST_FRAMES_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    over.abort();
+    for (const job of jobs) this.#framesWaiters.delete(job);
   }
 
   #step(job: Job, rows: ReturnType<typeof rowsOf>): void {

@@ -42,13 +42,30 @@ export interface GenerationOutputs {
   spritesheet: string; // JPEG grid of frames
 }
 
-/** Preview of the predicted clean sample after one step. */
-export interface Preview {
+/**
+ * Preview of the predicted clean sample after one step, in two parts that are separate
+ * events: its frames, then its sound. The audio decode takes several times what the
+ * frames take (default pack, preview worker: ~8 ms frames vs ~50 ms audio), and a
+ * watcher's first look at the clip should not wait for it (issue 5: the first frames
+ * came ~90 ms after the first step, held back by their audio).
+ */
+export type Preview = VideoPreview | AudioPreview;
+
+/** The frames of a step's preview. */
+export interface VideoPreview {
+  kind: "video";
   step: number;
   sigma: number;
   /** Encoded frames (JPEG or WebP), one per video frame. */
   frames: Uint8Array[];
   format: "jpeg" | "webp";
+}
+
+/** The sound of a step's preview; it follows that step's frames. */
+export interface AudioPreview {
+  kind: "audio";
+  step: number;
+  sigma: number;
   /** Decoded audio of the predicted clean sample: mono float PCM. */
   audio: Float32Array;
   sampleRate: number;
@@ -60,6 +77,7 @@ export type GenerationEvent =
   | { type: "started" }
   /** Step `i` of `n` (1-based) is done; `sigma` is the noise level the model saw. */
   | { type: "step"; i: number; n: number; sigma: number }
+  /** One part of a step's preview: its frames, then (another event) its sound. */
   | { type: "preview"; preview: Preview }
   | { type: "steered"; steer: SteerRequest }
   | { type: "done"; outputs: GenerationOutputs }

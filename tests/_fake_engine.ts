@@ -104,13 +104,24 @@ export class FakeEngine implements GenerationEngine {
             { length: frameBytes },
             (_, k) => 128 + Math.round(sigma * ((k * 37) % 100)),
           );
+        // Like the real engine, a step's frames and its sound are separate events.
+        const step = i + 1;
         events.push({
           type: "preview",
           preview: {
-            step: i + 1,
+            kind: "video",
+            step,
             sigma,
             frames: Array.from({ length: frames }, frame),
             format: "jpeg",
+          },
+        });
+        events.push({
+          type: "preview",
+          preview: {
+            kind: "audio",
+            step,
+            sigma,
             audio: new Float32Array(samples).fill(sigma),
             sampleRate: 16000,
           },

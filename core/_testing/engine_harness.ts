@@ -1,7 +1,13 @@
 /** Builds engines over the fake backend and collects events (test helper). */
 import { Engine, type EngineOptions } from "../engine.ts";
 import { parseManifest } from "../pack/manifest.ts";
-import type { GenerationEvent, GenerationHandle } from "../types.ts";
+import type {
+  AudioPreview,
+  GenerationEvent,
+  GenerationHandle,
+  Preview,
+  VideoPreview,
+} from "../types.ts";
 import { FakeBackend, type FakeDelays } from "./fake_backend.ts";
 import { fixtureManifest } from "./fixture_manifest.ts";
 
@@ -31,4 +37,11 @@ export async function collect(handle: GenerationHandle): Promise<GenerationEvent
 /** The event types, with step events compressed to "step". */
 export function types(events: GenerationEvent[]): string[] {
   return events.map((e) => e.type);
+}
+
+/** The preview parts of one kind among `events`, in order. */
+export function previews(events: GenerationEvent[], kind: "video"): VideoPreview[];
+export function previews(events: GenerationEvent[], kind: "audio"): AudioPreview[];
+export function previews(events: GenerationEvent[], kind: Preview["kind"]): Preview[] {
+  return events.flatMap((e) => e.type === "preview" && e.preview.kind === kind ? [e.preview] : []);
 }

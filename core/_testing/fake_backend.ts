@@ -23,6 +23,7 @@ export interface FakeDelays {
   denoise?: number;
   previewDecode?: number;
   finalDecode?: number;
+  audioDecode?: number;
 }
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
@@ -114,12 +115,13 @@ export class FakeBackend implements Backend {
 
   decodeAudio(latents: Float32Array, rows: number, g: ClipGeometry): Promise<Float32Array> {
     this.calls.push({ kind: "audio", rows });
-    return this.#stats.time("audio_decoder", () => {
+    return this.#stats.time("audio_decoder", async () => {
+      await sleep(this.delays.audioDecode ?? 0);
       const [, ta] = g.audio;
-      return Promise.resolve(Float32Array.from({ length: rows * g.samples }, (_, i) => {
+      return Float32Array.from({ length: rows * g.samples }, (_, i) => {
         const r = Math.floor(i / g.samples), s = i % g.samples;
         return 0.1 * latents[r * g.audioSize + Math.floor((s * ta) / g.samples)]! * Math.sin(s / 5);
-      }));
+      });
     });
   }
 

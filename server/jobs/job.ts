@@ -60,7 +60,7 @@ export class Job {
   #state: JobState;
   #log: EventLog;
   #subscribers = new Set<Subscriber>();
-  #latestMedia: MediaBatch | null = null;
+  #latestMedia = new Map<MediaBatch["kind"], MediaBatch>();
   #files: GenerationOutputs | null = null;
   #completedAt: number | null = null;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -99,9 +99,12 @@ export class Job {
     };
   }
 
-  /** The last preview's media, for a client that resumes mid-run. */
-  get latestMedia(): MediaBatch | null {
-    return this.#latestMedia;
+  /**
+   * The latest preview frames and the latest preview sound, in seq order, for a client
+   * that resumes mid-run. Each part is its own batch: the sound may be a step behind.
+   */
+  get latestMedia(): MediaBatch[] {
+    return [...this.#latestMedia.values()].sort((a, b) => a.firstSeq - b.firstSeq);
   }
 
   /**
@@ -164,7 +167,7 @@ export class Job {
     if (isTerminal(this.#state.status) || this.#checkpointed) return;
     if (event.type === "preview") {
       const batch = encodePreview(this.id, event.preview, () => ++this.#seq);
-      this.#latestMedia = batch;
+      this.#latestMedia.set(batch.kind, batch);
       for (const sub of this.#subscribers) sub.media(batch);
       return;
     }
@@ -197,7 +200,7 @@ export class Job {
     const terminal = isTerminal(this.#state.status);
     if (terminal) {
       this.#completedAt = Date.now();
-      this.#latestMedia = null;
+      this.#latestMedia.clear();
       clearTimeout(this.#graceTimer);
     }
     this.#save();

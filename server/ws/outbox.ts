@@ -1,9 +1,11 @@
 /**
  * Latest-wins delivery for one socket. Lifecycle events go out at once, always.
  * Media waits while the socket's bufferedAmount is over the bound; a newer preview
- * of the same job replaces a waiting one, and what it replaces is counted as
- * dropped. Events may therefore overtake held media, which is fine: media is
- * never replayed and carries its own step.
+ * of the same job and kind replaces a waiting one, and what it replaces is counted
+ * as dropped. Per kind, since a step's frames and its sound come as separate batches
+ * (frames first, core/types.ts): a step's sound must not replace its own frames, nor
+ * the next step's frames that sound. Events may therefore overtake held media, which
+ * is fine: media is never replayed and carries its own step.
  */
 import type { JobEvent } from "../../client/protocol.ts";
 import type { LoggedEvent } from "../jobs/log.ts";
@@ -29,7 +31,8 @@ const TERMINAL = new Set<JobEvent["type"]>(["done", "cancelled", "failed"]);
 export class Outbox {
   #socket: StreamSocket;
   #options: OutboxOptions;
-  #pending = new Map<string, Uint8Array<ArrayBuffer>[]>();
+  /** Held media by job, then kind: at most the newest batch of each. */
+  #pending = new Map<string, Map<MediaBatch["kind"], Uint8Array<ArrayBuffer>[]>>();
   #dropped = new Map<string, number>();
   #retry: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
@@ -50,21 +53,20 @@ export class Outbox {
     const { event } = entry;
     if (!TERMINAL.has(event.type)) return this.#socket.send(entry.text);
     // Previews still held are older than the end; they would only mislead.
-    this.#drop(event.job, this.#pending.get(event.job)?.length ?? 0);
+    for (const held of this.#pending.get(event.job)?.values() ?? []) {
+      this.#drop(event.job, held.length);
+    }
     this.#pending.delete(event.job);
     this.#socket.send(JSON.stringify({ ...event, dropped: this.dropped(event.job) }));
   }
 
-  /** Queues a preview, replacing an unsent older one of the same job. */
+  /** Queues a preview part, replacing an unsent older one of the same job and kind. */
   media(batch: MediaBatch): void {
-    if (this.#closed) return;
-    const messages = [
-      ...(this.#options.video ? batch.video : []),
-      ...(this.#options.audio ? batch.audio : []),
-    ];
-    if (messages.length === 0) return;
-    this.#drop(batch.job, this.#pending.get(batch.job)?.length ?? 0);
-    this.#pending.set(batch.job, messages);
+    if (this.#closed || !this.#options[batch.kind] || batch.messages.length === 0) return;
+    let held = this.#pending.get(batch.job);
+    if (!held) this.#pending.set(batch.job, held = new Map());
+    this.#drop(batch.job, held.get(batch.kind)?.length ?? 0);
+    held.set(batch.kind, batch.messages);
     this.#flush();
   }
 
@@ -81,18 +83,21 @@ export class Outbox {
   }
 
   #flush(): void {
-    for (const [job, messages] of this.#pending) {
-      if (this.#socket.bufferedAmount > this.#options.maxBufferedBytes) {
-        // No runtime fires a "drain" event on a WebSocket, so look again soon.
-        this.#retry ??= setTimeout(() => {
-          this.#retry = undefined;
-          this.#flush();
-        }, this.#options.retryMs);
-        return;
+    for (const [job, held] of this.#pending) {
+      for (const [kind, messages] of held) {
+        if (this.#socket.bufferedAmount > this.#options.maxBufferedBytes) {
+          // No runtime fires a "drain" event on a WebSocket, so look again soon.
+          this.#retry ??= setTimeout(() => {
+            this.#retry = undefined;
+            this.#flush();
+          }, this.#options.retryMs);
+          return;
+        }
+        held.delete(kind);
+        for (const message of messages) this.#socket.send(message);
+        this.#options.stats.mediaSent += messages.length;
       }
       this.#pending.delete(job);
-      for (const message of messages) this.#socket.send(message);
-      this.#options.stats.mediaSent += messages.length;
     }
   }
 

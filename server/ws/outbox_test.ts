@@ -14,13 +14,25 @@ class FakeSocket {
   close() {}
 }
 
-const batch = (step: number, n = 2): MediaBatch => ({
+const frames = (step: number, n = 2): MediaBatch => ({
   job: "j",
   step,
+  kind: "video",
   firstSeq: step * 10,
-  video: Array.from({ length: n }, () => new Uint8Array([step])),
-  audio: [new Uint8Array([100 + step])],
+  messages: Array.from({ length: n }, () => new Uint8Array([step])),
 });
+const sound = (step: number): MediaBatch => ({
+  job: "j",
+  step,
+  kind: "audio",
+  firstSeq: step * 10 + 5,
+  messages: [new Uint8Array([100 + step])],
+});
+/** A step's whole preview, as the job hands it on: its frames, then its sound. */
+const preview = (outbox: Outbox, step: number, n = 2) => {
+  outbox.media(frames(step, n));
+  outbox.media(sound(step));
+};
 const event = (type: JobEvent["type"], seq: number) => {
   const e = { type, job: "j", seq, ts: 0 } as JobEvent;
   return { event: e, text: JSON.stringify(e) };
@@ -36,24 +48,27 @@ Deno.test("outbox holds media while the socket is behind and keeps only the late
     audio: true,
     stats,
   });
-  outbox.media(batch(1));
+  preview(outbox, 1);
   assert.equal(socket.sent.length, 3);
   socket.bufferedAmount = 1000;
-  outbox.media(batch(2));
-  outbox.media(batch(3));
+  preview(outbox, 2);
+  preview(outbox, 3);
   outbox.event(event("step", 40));
   assert.equal(socket.sent.length, 4, "the event passed, media waited");
   assert.equal(outbox.dropped("j"), 3, "step 2's three messages were replaced");
   socket.bufferedAmount = 0;
-  outbox.media(batch(4));
+  preview(outbox, 4);
+  // Step 4's frames replace step 3's and go out with step 3's sound, still the newest
+  // sound then; step 4's sound follows.
   assert.deepEqual(socket.sent.slice(4), [
     new Uint8Array([4]),
     new Uint8Array([4]),
+    new Uint8Array([103]),
     new Uint8Array([104]),
   ]);
-  assert.equal(outbox.dropped("j"), 6);
-  assert.equal(stats.mediaDropped, 6);
-  assert.equal(stats.mediaSent, 6);
+  assert.equal(outbox.dropped("j"), 5);
+  assert.equal(stats.mediaDropped, 5);
+  assert.equal(stats.mediaSent, 7);
   outbox.close();
 });
 
@@ -68,13 +83,13 @@ Deno.test("outbox ends a job with its drop count and discards media still held",
     stats,
   });
   socket.bufferedAmount = 1;
-  outbox.media(batch(1, 5));
+  preview(outbox, 1, 5);
   outbox.event(event("done", 99));
   const done = JSON.parse(socket.sent.at(-1) as string);
   assert.equal(done.type, "done");
   assert.equal(done.dropped, 5, "audio was never wanted, so only the five frames count");
   socket.bufferedAmount = 0;
-  outbox.media(batch(2, 1));
+  preview(outbox, 2, 1);
   assert.equal(socket.sent.length, 2, "nothing of the ended job's old preview went out");
   outbox.close();
 });
@@ -89,10 +104,35 @@ Deno.test("outbox retries a held preview once the backlog drains, without new in
     stats: new StreamStats(),
   });
   socket.bufferedAmount = 50;
-  outbox.media(batch(1));
+  preview(outbox, 1);
   assert.equal(socket.sent.length, 0);
   socket.bufferedAmount = 0;
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(socket.sent.length, 3);
+  outbox.close();
+});
+
+Deno.test("outbox: a held step's sound replaces only older sound, never frames", () => {
+  const socket = new FakeSocket();
+  const outbox = new Outbox(socket, {
+    maxBufferedBytes: 10,
+    retryMs: 1000,
+    video: true,
+    audio: true,
+    stats: new StreamStats(),
+  });
+  socket.bufferedAmount = 50;
+  outbox.media(frames(1));
+  outbox.media(sound(1));
+  outbox.media(frames(2));
+  assert.equal(outbox.dropped("j"), 2, "step 2's frames replaced step 1's, not its sound");
+  socket.bufferedAmount = 0;
+  outbox.media(sound(2));
+  assert.deepEqual(socket.sent, [
+    new Uint8Array([2]),
+    new Uint8Array([2]),
+    new Uint8Array([102]),
+  ], "the newest frames and the newest sound, each once");
+  assert.equal(outbox.dropped("j"), 3);
   outbox.close();
 });

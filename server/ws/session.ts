@@ -201,8 +201,8 @@ export class StreamSession {
     if (resuming) this.#resumed(job.id, lastSeq, replay.events.length, replay.snapshot !== null);
     if (replay.snapshot) outbox.direct(JSON.stringify(snapshot(job.id, replay.snapshot)));
     for (const entry of replay.events) sub.event(entry as LoggedEvent);
-    const media = job.latestMedia;
-    if (media && media.firstSeq > lastSeq && !isTerminal(job.state.status)) outbox.media(media);
+    if (isTerminal(job.state.status)) return;
+    for (const media of job.latestMedia) if (media.firstSeq > lastSeq) outbox.media(media);
   }
 
   #unwatch(id: string, sub: Subscriber): void {

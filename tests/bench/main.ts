@@ -52,7 +52,7 @@ async function timeOne(over: Partial<GenerationRequest> = {}) {
   let lastStep = 0, previews = 0;
   for await (const event of handle.events) {
     if (event.type === "step" && event.i === event.n) lastStep = performance.now() - start;
-    if (event.type === "preview") previews++;
+    if (event.type === "preview" && event.preview.kind === "video") previews++;
   }
   await handle.result;
   const wall = performance.now() - start;
