@@ -2,7 +2,8 @@
  * Issue 7, faults, each against `server/main.ts` in its own process: a pack whose
  * denoiser is garbage refuses to start (exit 2, the loader's sentence); a denoiser
  * that loads but throws when run fails that job with model_failed while the server
- * stays up; an output folder that cannot be written fails the job with
+ * stays up, and so does one whose output has the wrong shape (not a clip of NaN);
+ * an output folder that cannot be written fails the job with
  * output_failed, and the next job, once the folder is fixed, completes.
  */
 import assert from "node:assert/strict";
@@ -32,6 +33,46 @@ async function runJob(wsUrl: string): Promise<JobEvent | ErrorMessage> {
   const end = await ws.next((m) => isTerminal(m) || m.type === "error", { ms: 60_000 });
   await ws.close();
   return end as JobEvent | ErrorMessage;
+}
+
+/**
+ * A denoiser with the engine's input and output names whose outputs are copies of
+ * inputs: `videoRank` is the rank it declares for "video" (the engine feeds 5), and
+ * its video velocity copies `videoVelocity.from`.
+ */
+function identityDenoiser(
+  videoRank: number,
+  videoVelocity: { from: string; rank: number },
+): Uint8Array {
+  return identityModel(
+    [
+      { name: "video", rank: videoRank },
+      { name: "audio", rank: 3 },
+      { name: "sigma", rank: 1 },
+      { name: "text_tokens", rank: 3 },
+      { name: "text_mask", rank: 2 },
+      { name: "text_pooled", rank: 2 },
+    ],
+    [
+      { name: "video_velocity", ...videoVelocity },
+      { name: "audio_velocity", from: "audio", rank: 3 },
+    ],
+  );
+}
+
+/** Runs `fn` against a server on the default pack with `denoiser`; always cleans up. */
+async function withDenoiser(
+  denoiser: Uint8Array,
+  fn: (server: { url: string; wsUrl: string }) => Promise<void>,
+): Promise<void> {
+  const pack = await packWithDenoiser(denoiser);
+  const server = await spawnServer({ EMERGE_PACK: pack });
+  try {
+    await fn(server);
+  } finally {
+    await server.stop();
+    await Deno.remove(pack, { recursive: true });
+  }
 }
 
 Deno.test({
@@ -65,23 +106,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     // Right names, wrong contract: "video" declared rank 2, the engine feeds rank 5.
-    const bad = identityModel(
-      [
-        { name: "video", rank: 2 },
-        { name: "audio", rank: 3 },
-        { name: "sigma", rank: 1 },
-        { name: "text_tokens", rank: 3 },
-        { name: "text_mask", rank: 2 },
-        { name: "text_pooled", rank: 2 },
-      ],
-      [
-        { name: "video_velocity", from: "video", rank: 2 },
-        { name: "audio_velocity", from: "audio", rank: 3 },
-      ],
-    );
-    const pack = await packWithDenoiser(bad);
-    const server = await spawnServer({ EMERGE_PACK: pack });
-    try {
+    await withDenoiser(identityDenoiser(2, { from: "video", rank: 2 }), async (server) => {
       for (let i = 0; i < 2; i++) {
         const end = await runJob(server.wsUrl);
         assert.equal(end.type, "failed", JSON.stringify(end));
@@ -93,10 +118,27 @@ Deno.test({
         assert.equal(video.error.code, "model_failed");
       }
       assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
-    } finally {
-      await server.stop();
-      await Deno.remove(pack, { recursive: true });
-    }
+    });
+  },
+});
+
+Deno.test({
+  name: "a denoiser whose output has the wrong shape fails the job with model_failed, not NaN",
+  ignore: missing !== null,
+  sanitizeResources: false,
+  async fn() {
+    // Runs fine, but its video velocity is a copy of sigma: [B] where the engine needs
+    // [B, Cv, Tv, Hv, Wv]. Unchecked, the step read past its end and the clip was NaN.
+    await withDenoiser(identityDenoiser(5, { from: "sigma", rank: 1 }), async (server) => {
+      const end = await runJob(server.wsUrl);
+      assert.ok(end.type === "failed", JSON.stringify(end));
+      assert.equal(end.code, "model_failed");
+      assert.match(
+        end.message,
+        /^Cannot run denoiser: output "video_velocity" has shape \[2\], expected \[2, 8, \d+, \d+, \d+\]$/,
+      );
+      assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    });
   },
 });
 

@@ -1,7 +1,8 @@
 /**
  * The Backend over onnxruntime sessions. Tensors are built with the dtypes the
  * manifest declares (a pack may take `text_mask` as float or int64), every run is
- * timed for the bench, and any throw becomes a ModelFailedError naming the component.
+ * timed for the bench, and any throw, or an output whose shape is off the contract
+ * (models/PACK.md), becomes a ModelFailedError naming the component.
  */
 import * as ort from "onnxruntime-node";
 import type {
@@ -78,8 +79,17 @@ export class OnnxBackend implements Backend {
     this.textDim = dim;
   }
 
-  /** Runs one component and returns the named outputs as float arrays. */
-  async #run(component: ComponentName, feeds: Record<string, ort.Tensor>, outputs: string[]) {
+  /**
+   * Runs one component and returns the named outputs as float arrays, in the order
+   * given, each checked against the shape the engine will index it with. Unchecked, a
+   * pack whose denoiser returned `[B]` for `[B, Cv, Tv, Hv, Wv]` was read past its end:
+   * NaN latents and a black clip reported "done" instead of a failed job.
+   */
+  async #run(
+    component: ComponentName,
+    feeds: Record<string, ort.Tensor>,
+    outputs: Record<string, number[]>,
+  ): Promise<Float32Array[]> {
     const session = this.#pack.sessions[component];
     if (!session) {
       throw new ModelFailedError(`Cannot run ${component}: the pack has no session for it`);
@@ -93,11 +103,17 @@ export class OnnxBackend implements Backend {
         });
       }
     });
-    return outputs.map((name) => {
+    return Object.entries(outputs).map(([name, dims]) => {
       const out = result[name];
       if (!out || !(out.data instanceof Float32Array)) {
         throw new ModelFailedError(
           `Cannot run ${component}: output "${name}" is missing or not float32`,
+        );
+      }
+      if (out.dims.length !== dims.length || out.dims.some((d, i) => d !== dims[i])) {
+        throw new ModelFailedError(
+          `Cannot run ${component}: output "${name}" has shape [${out.dims.join(", ")}], ` +
+            `expected [${dims.join(", ")}]`,
         );
       }
       return out.data;
@@ -111,7 +127,7 @@ export class OnnxBackend implements Backend {
     const [tokens, pooled] = await this.#run("text_encoder", {
       input_ids: tensor(this.#pack, "text_encoder", "input_ids", ids, [B, L]),
       attention_mask: tensor(this.#pack, "text_encoder", "attention_mask", mask, [B, L]),
-    }, ["text_tokens", "text_pooled"]);
+    }, { text_tokens: [B, L, D], text_pooled: [B, D] });
     return encoded.map((e, b) => ({
       tokens: tokens!.slice(b * L * D, (b + 1) * L * D),
       mask: Float32Array.from(e.mask),
@@ -130,7 +146,7 @@ export class OnnxBackend implements Backend {
       text_tokens: t("text_tokens", batch.textTokens, [B, L, D]),
       text_mask: t("text_mask", batch.textMask, [B, L]),
       text_pooled: t("text_pooled", batch.textPooled, [B, D]),
-    }, ["video_velocity", "audio_velocity"]);
+    }, { video_velocity: [B, ...g.video], audio_velocity: [B, ...g.audio] });
     return { video: video!, audio: audio! };
   }
 
@@ -144,7 +160,9 @@ export class OnnxBackend implements Backend {
     const feeds = {
       latent: tensor(this.#pack, component, "latent", latents, [rows, ...geometry.video]),
     };
-    const [frames] = await this.#run(component, feeds, ["frames"]);
+    const [frames] = await this.#run(component, feeds, {
+      frames: [rows, geometry.frames, geometry.height, geometry.width, 3],
+    });
     return frames!;
   }
 
@@ -156,7 +174,9 @@ export class OnnxBackend implements Backend {
     const feeds = {
       latent: tensor(this.#pack, "audio_decoder", "latent", latents, [rows, ...geometry.audio]),
     };
-    const [waveform] = await this.#run("audio_decoder", feeds, ["waveform"]);
+    const [waveform] = await this.#run("audio_decoder", feeds, {
+      waveform: [rows, geometry.samples],
+    });
     return waveform!;
   }
 
