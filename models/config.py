@@ -32,6 +32,7 @@ class VideoAEConfig:
     decoder_steps: int = 1500  # decoder-only sharpening on frozen latents (train.sharpen_decoder)
     seconds: float = 0.0  # wall-time budget of the joint stage (0: steps only); see train.Budget
     decoder_seconds: float = 0.0
+    decoder_fresh: bool = False  # train_decoder starts from a new decoder instead of the joint stage's
 
 
 @dataclass
@@ -124,7 +125,7 @@ def gpu_config() -> PackConfig:
     c = PackConfig()
     c.text.batch, c.text.steps, c.text.seconds = 256, 4000, 15
     c.video_ae.batch, c.video_ae.steps, c.video_ae.seconds = 32, 100_000, 90
-    c.video_ae.decoder_steps, c.video_ae.decoder_seconds = 100_000, 30
+    c.video_ae.decoder_steps, c.video_ae.decoder_seconds, c.video_ae.decoder_fresh = 100_000, 120, True
     c.audio_ae.batch, c.audio_ae.steps, c.audio_ae.seconds = 64, 100_000, 25
     c.preview_steps, c.preview_seconds = 100_000, 15
     d = c.dit

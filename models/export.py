@@ -105,6 +105,7 @@ def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_wit
             "torch": trained_with["torch"],
             "train_seconds": {k: round(v) for k, v in timings.items()},
             "train_steps": trained_with["steps"],
+            "audio_pitch_ceiling": trained_with["audio_pitch_ceiling"],
             "parameters": params,
             "config": cfg.to_dict(),
             "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

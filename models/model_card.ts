@@ -16,6 +16,10 @@ interface Provenance {
   hardware: string;
   torch: string;
   train_seconds: Record<string, number>;
+  /** Steps each stage ran (a time-budgeted stage's count is known only afterwards). */
+  train_steps?: Record<string, number | null>;
+  /** Share of autoencoded clips whose pitch the decoded spectrum names (train.pitch_accuracy). */
+  audio_pitch_ceiling?: number | null;
   parameters: Record<string, number>;
   config: {
     dit: { width: number; depth: number; heads: number; steps: number; batch: number };
@@ -72,7 +76,15 @@ in manifest.json never appear in training (nor in the text encoder's).
 ${params.join("\n")}
 
 ## Training
-${p.hardware}, torch ${p.torch}; denoiser ${dit.steps} steps of batch ${dit.batch}.
+${p.hardware}, torch ${p.torch}; denoiser ${
+    p.train_steps?.dit ?? dit.steps
+  } steps of batch ${dit.batch}.${
+    p.audio_pitch_ceiling != null
+      ? ` Audio autoencoder checked before the denoiser: pitch read right on ${
+        Math.round(p.audio_pitch_ceiling * 100)
+      } % of autoencoded clips.`
+      : ""
+  }
 Total ${(seconds / 60).toFixed(0)} minutes. Reproduce with \`deno task train\`.
 
 | stage | time |

@@ -1,5 +1,6 @@
 /**
- * `deno task train [--quick] [--work DIR] [--out DIR] [--background]`
+ * `deno task train [--quick | --preset cpu|gpu] [--set section.field=value ...]
+ *   [--work DIR] [--out DIR] [--background] [--eval-clips N]`
  *
  * Reproduces a model pack from scratch with Debian's PyTorch (`/usr/bin/python3`),
  * then scores the clips the training sampled and writes the pack's MODEL_CARD.md.
@@ -44,6 +45,8 @@ async function main(): Promise<number> {
       out: { type: "string" },
       background: { type: "boolean", default: false },
       "eval-clips": { type: "string" },
+      preset: { type: "string" },
+      set: { type: "string", multiple: true },
     },
   });
   const missing = await torchMissing();
@@ -77,6 +80,8 @@ async function main(): Promise<number> {
   const pyArgs = [new URL("./train.py", import.meta.url).pathname, "--work", work, "--out", out];
   if (values.quick) pyArgs.push("--quick", "--eval-clips", values["eval-clips"] ?? "1");
   else if (values["eval-clips"]) pyArgs.push("--eval-clips", values["eval-clips"]);
+  if (values.preset) pyArgs.push("--preset", values.preset);
+  for (const item of values.set ?? []) pyArgs.push("--set", item);
   const env = {
     OPENBLAS_NUM_THREADS: Deno.env.get("OPENBLAS_NUM_THREADS") ?? "2",
     // glibc returned the DiT's activations to the kernel every step and faulted them

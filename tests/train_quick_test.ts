@@ -48,7 +48,18 @@ Deno.test({
 
     await t.step("training exports a pack with a scored model card", async () => {
       const run = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "models/train.ts", "--quick", "--work", work, "--out", out],
+        args: [
+          "run",
+          "-A",
+          "models/train.ts",
+          "--quick",
+          "--set",
+          "text.steps=33",
+          "--work",
+          work,
+          "--out",
+          out,
+        ],
         stdout: "piped",
         stderr: "piped",
       }).output();
@@ -57,6 +68,15 @@ Deno.test({
       assert.match(log, /eval: adherence=[\d.]+ motion=[\d.]+ sync_frames=\S+ persistence=[\d.]+/);
       pack = await loadPack(out);
       assert.ok(pack.manifest.heldout.length >= 9, "at least 10 % of 90 combinations held out");
+      const provenance = pack.manifest.provenance as {
+        train_steps: Record<string, number>;
+        audio_pitch_ceiling: number;
+      };
+      assert.equal(provenance.train_steps.text, 33, "--set reached the text stage");
+      for (const [stage, steps] of Object.entries(provenance.train_steps)) {
+        assert.ok(steps > 0, `${stage} ran ${steps} steps`);
+      }
+      assert.ok(provenance.audio_pitch_ceiling >= 0 && provenance.audio_pitch_ceiling <= 1);
       const card = await Deno.readTextFile(`${out}/MODEL_CARD.md`);
       assert.match(card, /## Measured quality[\s\S]*eval: adherence=/);
     });
