@@ -76,7 +76,9 @@ class DiTConfig:
 
 @dataclass
 class SamplerConfig:
-    steps: int = 12
+    # deno task eval on the H200-trained pack: 8 Euler steps scored adherence 0.904 / motion 0.852 /
+    # persistence 0.978, 12 steps 0.896 / 0.852 / 0.982, 6 steps 0.896 / 0.926 / 0.953; 8 costs 2/3 of 12.
+    steps: int = 8
     shift: float = 3.0
     guidance_video: float = 4.0
     guidance_audio: float = 4.0
@@ -116,7 +118,7 @@ def quick_config() -> PackConfig:
 
 
 def gpu_config() -> PackConfig:
-    """The same networks trained on one GPU for about seven minutes.
+    """The same networks trained on one GPU in about nine minutes.
 
     Every stage has a wall-time budget (its step count is only a ceiling), so the
     run fits a fixed lease whatever the card; batches are large because a step of

@@ -85,7 +85,9 @@ ${p.hardware}, torch ${p.torch}; denoiser ${
       } % of autoencoded clips.`
       : ""
   }
-Total ${(seconds / 60).toFixed(0)} minutes. Reproduce with \`deno task train\`.
+Total ${
+    (seconds / 60).toFixed(0)
+  } minutes. Reproduce with \`deno task train\` (CPU) or \`sh models/train_gpu.sh OUT\` (one CUDA GPU, ~9 minutes).
 
 | stage | time |
 |---|---|
@@ -108,18 +110,22 @@ ${evals.ceiling.trim()}
 ## Known failure modes
 Measured on this recipe's run (compare the two tables above: the ceiling pins a
 number on the autoencoders, the gap to it on the denoiser):
-- Pitch is at chance even in the ceiling: the audio autoencoder collapsed. Its L1
-  loss on log magnitude let the decoder paint the silence floor over the 1-3 bins a
-  tone fills, and the encoder stopped carrying the tone (a decoder-only MSE fine-tune
-  on the frozen latents could not recover it). The fix is upstream: train the audio
-  autoencoder with MSE or bin-weighted loss and check pitch on the ceiling before the
-  denoiser trains on its latents.
-- Shape is weak in the ceiling too: the video autoencoder (64 channels, ~2,000
-  steps) rounds squares and squares circles at small sizes.
-- The denoiser (${dit.steps} steps on a CPU) gets backgrounds right and colors often, but
-  objects flicker between latent frames (persistence) and rarely follow the named
-  motion; clicks land about 3 frames from hits. More denoiser steps (a GPU run) is
-  what the loss curve asks for; it was still falling when training stopped.
+- Shape is the weakest attribute, and the ceiling shares it: a small square is ~3
+  latent cells wide at 8x spatial compression, and the decoder rounds its corners
+  (read as a circle). A 4x spatial autoencoder or more latent channels would lift
+  it, at a higher decoder and denoiser cost per clip.
+- Clicks land about 2 frames from the visual wall hit in generated clips, against 0
+  on the ceiling: the denoiser ties the two modalities only loosely. Its loss was
+  still falling when its time budget ended; a longer run is the first thing to try.
+- The joint video autoencoder of the GPU run painted every clip on a gray
+  background flat gray: its decoder's units saturated there while the encoder still
+  carried the object. The shipped decoder was trained afresh on the frozen latents
+  with the object's pixels weighted (train.sharpen_decoder); a fresh decoder can
+  fall into the same state, so check the ceiling's gray clips after retraining.
+- The first recipe's audio autoencoder lost the tone (pitch at chance): on raw log
+  magnitude the 2 tone bins carried almost none of the loss next to broadband
+  clicks. Per-bin normalized spectra fixed it; the run checks pitch on autoencoded
+  clips before the denoiser trains (the figure is in Training above).
 - Only the sizes and durations of manifest.json were trained; other token counts run
   but are out of distribution.
 `;

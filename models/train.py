@@ -2,10 +2,10 @@
 
     OPENBLAS_NUM_THREADS=2 /usr/bin/python3 models/train.py --work models/.work/full --out models/default
     /usr/bin/python3 models/train.py --quick --work /tmp/q --out /tmp/q/pack     # minutes, for CI
-    python3 models/train.py --preset gpu --no-export --work /tmp/gpu             # one GPU, ~8 minutes
+    sh models/train_gpu.sh OUT                                                 # one CUDA GPU, ~9 minutes
 
 Stages: clip bank (rendered once, in parallel) -> text encoder -> video AE ->
-audio AE -> preview decoder -> latent pool -> decoder sharpening -> joint DiT ->
+audio AE -> decoder sharpening -> preview decoder -> latent pool -> joint DiT ->
 ONNX export -> eval clips. Each stage writes a checkpoint that carries
 its config; a stage whose checkpoint is complete is skipped, and the DiT resumes
 from its last checkpoint, so a killed run continues where it stopped. Runs on a
@@ -395,7 +395,8 @@ def main() -> None:
                         help="override one config field, e.g. --set dit.seconds=60 (new runs only)")
     parser.add_argument("--no-export", action="store_true", help="stop after training (export elsewhere)")
     parser.add_argument("--eval-clips", type=int, default=3, help="samples per held-out combination")
-    parser.add_argument("--only", choices=["sharpen_decoder"], help="run one stage that can run beside the DiT")
+    parser.add_argument("--only", choices=["sharpen_decoder", "preview"],
+                        help="run one stage that needs only the autoencoders (it can run beside the DiT)")
     args = parser.parse_args()
 
     torch.set_num_threads(int(os.environ.get("EMERGE_TORCH_THREADS", "1")))
@@ -451,12 +452,16 @@ def main() -> None:
     load_autoencoders(models, stages)
     for m in models.values():
         m.to(DEVICE).eval()
-    if args.only:  # a stage that needs only the autoencoders, beside a running DiT stage
-        run(args.only, sharpen_decoder, bank)
+    if args.only in (None, "sharpen_decoder"):
+        run("sharpen_decoder", sharpen_decoder, bank)
+    if stages["sharpen_decoder"].done():  # the preview decoder imitates the final decoder
+        models["video_decoder"].load_state_dict(stages["sharpen_decoder"].load()["decoder"])
+        models["video_decoder"].to(DEVICE).eval()
+    if args.only in (None, "preview"):
+        run("preview", train_preview, bank)
+    if args.only:
         return
-    run("preview", train_preview, bank)
     run("pool", build_pool, bank)
-    run("sharpen_decoder", sharpen_decoder, bank)
     del bank
     if not stages["dit"].done():
         models["dit"].train()

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Trains the default pack on one CUDA GPU (~8 minutes) and packs the checkpoints,
+# Trains the default pack on one CUDA GPU (~9 minutes) and packs the checkpoints,
 # so the ONNX export and the eval clips can run on the CPU machine that ships it:
 #
 #   sh models/train_gpu.sh OUT_DIR [--set section.field=value ...]
