@@ -51,6 +51,11 @@ export interface ModelStats {
 }
 
 /** What the engine needs from a model pack. */
+/** How one denoiser call may run. */
+export interface DenoiseOptions {
+  allCores?: boolean;
+}
+
 export interface Backend {
   /** Token count L every encoding is padded to. */
   readonly textLength: number;
@@ -58,7 +63,11 @@ export interface Backend {
   readonly textDim: number;
   /** Encodes several prompts in one call. */
   encodeText(prompts: string[]): Promise<TextEncoding[]>;
-  denoise(batch: DenoiseBatch): Promise<Velocity>;
+  /**
+   * `options.allCores`: nothing else computes now (no preview in flight), so the
+   * call may use every core; a backend without a wider session ignores it.
+   */
+  denoise(batch: DenoiseBatch, options?: DenoiseOptions): Promise<Velocity>;
   /**
    * `rows` video latents, concatenated, to frames [rows, T, H, W, 3] in [0, 1]. Jobs
    * that finish on the same step decode in one call.
@@ -135,8 +144,8 @@ export class DelegatingBackend implements Backend {
     return this.inner.encodeText(prompts);
   }
 
-  denoise(batch: DenoiseBatch): Promise<Velocity> {
-    return this.inner.denoise(batch);
+  denoise(batch: DenoiseBatch, options?: DenoiseOptions): Promise<Velocity> {
+    return this.inner.denoise(batch, options);
   }
 
   decodeVideo(

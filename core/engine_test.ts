@@ -252,7 +252,8 @@ Deno.test("with a preview worker, the loop waits for a job's first frames before
 });
 
 Deno.test("a preview worker slower than the bound does not hold the loop", async () => {
-  await using t = await fakeEngine({ denoise: 1 }, { previewRenderer: slowRenderer(300) });
+  // 1 s: far past the 50 ms bound and the job's few ms, even on a loaded machine.
+  await using t = await fakeEngine({ denoise: 1 }, { previewRenderer: slowRenderer(1000) });
   const handle = t.engine.generate(
     t.engine.resolve({ prompt: "w", steps: 6, seed: 1, previewEvery: 1 }),
   );
@@ -296,4 +297,22 @@ Deno.test("close fails unfinished jobs with engine_closed", async () => {
   const events = await collect(handle);
   const last = events.at(-1);
   assert.equal(last?.type === "failed" && last.code, "engine_closed");
+});
+
+Deno.test("a step uses every core only while no preview renders beside it", async () => {
+  await using t = await fakeEngine({ denoise: 2 }, { previewRenderer: slowRenderer(20) });
+  const allCores = () => t.backend.calls.filter((c) => c.kind === "denoise").map((c) => c.allCores);
+
+  await collect(
+    t.engine.generate(t.engine.resolve({ prompt: "o", steps: 4, seed: 1, previewEvery: 0 })),
+  );
+  assert.deepEqual(allCores(), [true, true, true, true], "previews off: every call wide");
+
+  t.backend.calls.length = 0;
+  await collect(
+    t.engine.generate(t.engine.resolve({ prompt: "p", steps: 4, seed: 1, previewEvery: 1 })),
+  );
+  const calls = allCores();
+  assert.equal(calls[0], true, "nothing renders before the first step");
+  assert.ok(calls.slice(1).every((wide) => !wide), `a preview follows every step: ${calls}`);
 });

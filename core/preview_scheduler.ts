@@ -71,6 +71,11 @@ export class PreviewScheduler<J extends PreviewSubject> {
     return this.#pending.size;
   }
 
+  /** A render in flight or waiting: the preview worker is using (or about to use) a core. */
+  get busy(): boolean {
+    return this.#current !== null || this.#pending.size > 0;
+  }
+
   /** Queues `request` for `job`, replacing the job's older waiting one; never waits. */
   submit(job: J, request: PreviewRequest): void {
     this.#pending.set(job, request);

@@ -218,7 +218,12 @@ export class StepLoop {
     const { backend } = this.#deps;
     let out: Velocity;
     try {
-      out = await backend.denoise(assembleBatch(jobs, backend.textLength, backend.textDim));
+      // Inline previews (a gate) run on this thread between calls, never beside one.
+      const allCores = this.#deps.previewGate !== null || !this.#previews.busy;
+      out = await backend.denoise(
+        assembleBatch(jobs, backend.textLength, backend.textDim),
+        { allCores },
+      );
     } catch (error) {
       const failure = modelError("Cannot run denoiser step")(error);
       for (const job of jobs) job.fail(failure);

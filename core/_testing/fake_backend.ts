@@ -8,6 +8,7 @@
 import {
   type Backend,
   type DenoiseBatch,
+  type DenoiseOptions,
   type ModelStats,
   StatsRecorder,
   type TextEncoding,
@@ -39,7 +40,13 @@ export function promptTarget(prompt: string): number {
 export class FakeBackend implements Backend {
   readonly textLength = 4;
   readonly textDim = 2;
-  readonly calls: { kind: string; rows: number; sigmas?: number[]; prompts?: string[] }[] = [];
+  readonly calls: {
+    kind: string;
+    rows: number;
+    sigmas?: number[];
+    prompts?: string[];
+    allCores?: boolean;
+  }[] = [];
   /** Every final video latent decoded, in order. */
   readonly decodedFinal: Float32Array[] = [];
   delays: FakeDelays;
@@ -59,8 +66,13 @@ export class FakeBackend implements Backend {
       }))));
   }
 
-  denoise(batch: DenoiseBatch): Promise<Velocity> {
-    this.calls.push({ kind: "denoise", rows: batch.rows, sigmas: Array.from(batch.sigma) });
+  denoise(batch: DenoiseBatch, options: DenoiseOptions = {}): Promise<Velocity> {
+    this.calls.push({
+      kind: "denoise",
+      rows: batch.rows,
+      sigmas: Array.from(batch.sigma),
+      allCores: options.allCores ?? false,
+    });
     return this.#stats.time("denoiser", async () => {
       await sleep(this.delays.denoise ?? 0);
       const { videoSize, audioSize } = batch.geometry;

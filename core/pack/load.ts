@@ -18,6 +18,12 @@ export interface PackOptions {
   /** Threads per session for one op; onnxruntime's default is every core. */
   intraOpThreads?: number;
   /**
+   * Also open the denoiser with every core (`Pack.denoiserAllCores`) when
+   * `intraOpThreads` leaves some to the preview worker: steps with no preview in
+   * flight can use them.
+   */
+  denoiserAllCores?: boolean;
+  /**
    * Which sessions to create (default: all but the optional encoders). The preview
    * worker opens only its two decoders.
    */
@@ -30,6 +36,8 @@ export interface Pack {
   manifest: Manifest;
   tokenizer: PackTokenizer;
   sessions: Partial<Record<ComponentName, ort.InferenceSession>>;
+  /** The denoiser again, with every core (see PackOptions.denoiserAllCores). */
+  denoiserAllCores?: ort.InferenceSession;
 }
 
 async function readJson(path: string, what: string): Promise<unknown> {
@@ -96,5 +104,13 @@ export async function loadPack(dir: string, options: PackOptions = {}): Promise<
       );
     }
   }));
-  return { dir, manifest, tokenizer, sessions };
+  const cores = navigator.hardwareConcurrency;
+  const wide = options.denoiserAllCores && options.intraOpThreads &&
+      options.intraOpThreads < cores && manifest.components.denoiser
+    ? await ort.InferenceSession.create(join(dir, manifest.components.denoiser.file), {
+      ...sessionOptions,
+      intraOpNumThreads: cores,
+    })
+    : undefined;
+  return { dir, manifest, tokenizer, sessions, ...(wide ? { denoiserAllCores: wide } : {}) };
 }

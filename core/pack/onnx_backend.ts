@@ -8,6 +8,7 @@ import * as ort from "onnxruntime-node";
 import type {
   Backend,
   DenoiseBatch,
+  DenoiseOptions,
   ModelStats,
   TextEncoding,
   Velocity,
@@ -89,8 +90,8 @@ export class OnnxBackend implements Backend {
     component: ComponentName,
     feeds: Record<string, ort.Tensor>,
     outputs: Record<string, number[]>,
+    session = this.#pack.sessions[component],
   ): Promise<Float32Array[]> {
-    const session = this.#pack.sessions[component];
     if (!session) {
       throw new ModelFailedError(`Cannot run ${component}: the pack has no session for it`);
     }
@@ -135,18 +136,26 @@ export class OnnxBackend implements Backend {
     }));
   }
 
-  async denoise(batch: DenoiseBatch): Promise<Velocity> {
+  async denoise(batch: DenoiseBatch, options: DenoiseOptions = {}): Promise<Velocity> {
     const B = batch.rows, L = this.textLength, D = this.textDim, g = batch.geometry;
     const t = (input: string, data: Numbers, dims: number[]) =>
       tensor(this.#pack, "denoiser", input, data, dims);
-    const [video, audio] = await this.#run("denoiser", {
-      video: t("video", batch.video, [B, ...g.video]),
-      audio: t("audio", batch.audio, [B, ...g.audio]),
-      sigma: t("sigma", batch.sigma, [B]),
-      text_tokens: t("text_tokens", batch.textTokens, [B, L, D]),
-      text_mask: t("text_mask", batch.textMask, [B, L]),
-      text_pooled: t("text_pooled", batch.textPooled, [B, D]),
-    }, { video_velocity: [B, ...g.video], audio_velocity: [B, ...g.audio] });
+    const wide = options.allCores && this.#pack.denoiserAllCores
+      ? this.#pack.denoiserAllCores
+      : this.#pack.sessions.denoiser;
+    const [video, audio] = await this.#run(
+      "denoiser",
+      {
+        video: t("video", batch.video, [B, ...g.video]),
+        audio: t("audio", batch.audio, [B, ...g.audio]),
+        sigma: t("sigma", batch.sigma, [B]),
+        text_tokens: t("text_tokens", batch.textTokens, [B, L, D]),
+        text_mask: t("text_mask", batch.textMask, [B, L]),
+        text_pooled: t("text_pooled", batch.textPooled, [B, D]),
+      },
+      { video_velocity: [B, ...g.video], audio_velocity: [B, ...g.audio] },
+      wide,
+    );
     return { video: video!, audio: audio! };
   }
 
