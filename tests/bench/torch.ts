@@ -26,12 +26,15 @@ export async function torchSpeedup(c: TorchComparison): Promise<number | null> {
   }
   const packDir = c.packDir ?? Deno.env.get("EMERGE_PACK") ?? "models/default";
   const args = ["models/bench_torch.py", "--pack", packDir, "--steps", String(c.steps)];
-  // The trained checkpoint, when this machine has it; else the same shapes, random weights.
-  const work = "models/.work/full";
-  try {
-    await Deno.stat(`${work}/dit.pt`);
-    args.push("--work", work);
-  } catch { /* no checkpoint here */ }
+  // The default pack's checkpoints when this machine has them (GPU-trained first, as the
+  // default pack is); else the same shapes with random weights: the timing is the same.
+  for (const work of ["models/.work/gpu", "models/.work/full"]) {
+    try {
+      await Deno.stat(`${work}/dit.pt`);
+      args.push("--work", work);
+      break;
+    } catch { /* not on this machine */ }
+  }
   const run = await new Deno.Command(PYTHON, {
     args,
     env: { OPENBLAS_NUM_THREADS: "2" },
