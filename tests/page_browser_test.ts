@@ -110,7 +110,11 @@ Deno.test({
       await t.step(
         "the canvas changes across steps and audio reaches the AudioContext",
         async () => {
-          await startRun(page, "a red ball bounces across a blue room", 12);
+          await startRun(
+            page,
+            "a large red ball bounces off the walls on a white background, with a high whistle",
+            12,
+          );
           await until(page, "an early frame", (p) => p.lastStep >= 2 && p.framesDrawn > 0);
           const early = await pixels(page);
           await until(page, "the end", (p) => p.state === "done");
@@ -166,7 +170,7 @@ Deno.test({
         await until(page, "the hello", (p) => p.ready, 30_000);
         const items = await page.$$eval("#history li", (li) => li.map((e) => e.textContent));
         assert.equal(items.length, 1, "one finished clip in this browser's history");
-        assert.match(items[0]!, /a red ball bounces/);
+        assert.match(items[0]!, /a large red ball bounces/);
         await page.setViewportSize({ width: 390, height: 844 });
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
         assert.ok(overflow <= 390, `no sideways scroll on a phone (scrollWidth ${overflow})`);
