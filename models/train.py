@@ -477,8 +477,10 @@ def main() -> None:
 
     from export import export_pack  # noqa: E402 (after training: export needs only the models)
     from sample import write_eval_clips  # noqa: E402
-    with open(hardware_path) as f:
-        trained_with = json.load(f)
+    trained_with = {"hardware": "not recorded (trained before hardware.json)", "torch": "not recorded"}
+    if os.path.exists(hardware_path):
+        with open(hardware_path) as f:
+            trained_with = json.load(f)
     trained_with["steps"] = {n: (state.get("steps") if n != "dit" else state["step"])
                              for n in names if n != "pool" for state in [stages[n].load()]}
     trained_with["audio_pitch_ceiling"] = stages["audio_ae"].load().get("pitch_ceiling")
