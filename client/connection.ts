@@ -12,6 +12,7 @@ import {
   PROTOCOL_VERSION,
   type ServerHello,
   type ServerMessage,
+  splitFrameBundle,
 } from "./protocol.ts";
 
 /** The states; transitions are listed in the module doc. */
@@ -151,6 +152,7 @@ export class Connection {
           previewFormats: ["jpeg", "webp"],
           audio: this.#options.audio ?? true,
           resume: true,
+          frameBundles: true,
         },
       };
       socket.send(JSON.stringify(hello));
@@ -181,7 +183,12 @@ export class Connection {
       if (!bytes) return; // a Blob would mean binaryType was ignored; nothing to read
       try {
         const { header, payload } = decodeMedia(bytes);
-        this.#handler.media(header, payload);
+        if (!header.bundle) return this.#handler.media(header, payload);
+        // Hand a bundle on frame by frame: generations see what per-frame messages give.
+        const { bundle: _, ...frame } = header;
+        splitFrameBundle(payload).forEach((bytes, i) =>
+          this.#handler.media({ ...frame, index: header.index + i }, bytes)
+        );
       } catch {
         // A frame we cannot read is one lost preview, not a broken session.
       }

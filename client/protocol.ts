@@ -48,6 +48,11 @@ export interface Capabilities {
   audio: boolean;
   /** Whether resume by (job, lastSeq) is supported. */
   resume: boolean;
+  /**
+   * All of a step's frames in one message (see {@linkcode encodeFrameBundle}): one send
+   * per watcher per step instead of one per frame. Sent only to clients that ask.
+   */
+  frameBundles?: boolean;
 }
 
 /** The server's capabilities also name what its model pack allows. */
@@ -243,6 +248,8 @@ export interface MediaHeader {
   count: number;
   /** Samples per second (audio); 0 for video. */
   rate: number;
+  /** The payload holds frames `index`..`count - 1` (flags bit 0; see encodeFrameBundle). */
+  bundle?: boolean;
 }
 
 /**
@@ -255,7 +262,8 @@ export interface MediaHeader {
  * | 3 | 1 | header length in bytes (64); readers skip what they do not know |
  * | 4 | 1 | kind: 1 video, 2 audio |
  * | 5 | 1 | format: 1 jpeg, 2 webp, 3 pcm_f32 |
- * | 6 | 2 | reserved (0) |
+ * | 6 | 1 | flags: bit 0 = frame bundle (only to clients with `frameBundles`) |
+ * | 7 | 1 | reserved (0) |
  * | 8 | 4 | seq (u32) |
  * | 12 | 4 | step (u32) |
  * | 16 | 4 | sigma (f32) |
@@ -299,6 +307,7 @@ export function encodeMedia(header: MediaHeader, payload: Uint8Array): Uint8Arra
   out[3] = MEDIA_HEADER_BYTES;
   out[4] = KINDS.indexOf(header.kind) + 1;
   out[5] = FORMATS.indexOf(header.format) + 1;
+  out[6] = header.bundle ? 1 : 0;
   view.setUint32(8, header.seq, true);
   view.setUint32(12, header.step, true);
   view.setFloat32(16, header.sigma, true);
@@ -339,7 +348,45 @@ export function decodeMedia(bytes: Uint8Array): { header: MediaHeader; payload: 
       index: view.getUint32(20, true),
       count: view.getUint32(24, true),
       rate: view.getUint32(28, true),
+      ...((bytes[6]! & 1) === 1 ? { bundle: true } : {}),
     },
     payload: bytes.subarray(length),
   };
+}
+
+/**
+ * The payload of a frame bundle: u32 frame count, a u32 byte length per frame
+ * (little-endian), then the frames' bytes in order.
+ */
+export function encodeFrameBundle(frames: readonly Uint8Array[]): Uint8Array {
+  const table = 4 * (1 + frames.length);
+  const out = new Uint8Array(table + frames.reduce((n, f) => n + f.byteLength, 0));
+  const view = new DataView(out.buffer);
+  view.setUint32(0, frames.length, true);
+  let at = table;
+  frames.forEach((frame, i) => {
+    view.setUint32(4 * (1 + i), frame.byteLength, true);
+    out.set(frame, at);
+    at += frame.byteLength;
+  });
+  return out;
+}
+
+/** The frames of a bundle's payload, as views (no copy). */
+export function splitFrameBundle(payload: Uint8Array): Uint8Array[] {
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const count = payload.byteLength >= 4 ? view.getUint32(0, true) : -1;
+  let at = 4 * (1 + count);
+  if (count < 0 || at > payload.byteLength) {
+    throw new MediaHeaderError("Cannot decode frame bundle: its table runs past the message");
+  }
+  return Array.from({ length: count }, (_, i) => {
+    const length = view.getUint32(4 * (1 + i), true);
+    if (at + length > payload.byteLength) {
+      throw new MediaHeaderError(`Cannot decode frame bundle: frame ${i} runs past the message`);
+    }
+    const frame = payload.subarray(at, at + length);
+    at += length;
+    return frame;
+  });
 }

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { decodeMedia, encodeMedia, MEDIA_HEADER_BYTES, type MediaHeader } from "./protocol.ts";
+import {
+  decodeMedia,
+  encodeFrameBundle,
+  encodeMedia,
+  MEDIA_HEADER_BYTES,
+  type MediaHeader,
+  MediaHeaderError,
+  splitFrameBundle,
+} from "./protocol.ts";
 
 Deno.test("media header round-trips every field and leaves the payload 4-byte aligned", () => {
   const header: MediaHeader = {
@@ -41,4 +49,28 @@ Deno.test("decodeMedia refuses short frames, bad magic and unknown kinds", () =>
   const badMagic = good.slice();
   badMagic[0] = 0;
   assert.throws(() => decodeMedia(badMagic), /bad magic/);
+});
+
+Deno.test("a frame bundle carries its frames intact and refuses a torn table", () => {
+  const frames = [new Uint8Array([1, 2, 3]), new Uint8Array([]), new Uint8Array([9, 8])];
+  const header: MediaHeader = {
+    kind: "video",
+    format: "jpeg",
+    job: "video_b",
+    seq: 4,
+    step: 2,
+    sigma: 0.5,
+    index: 0,
+    count: 3,
+    rate: 0,
+    bundle: true,
+  };
+  const { header: read, payload } = decodeMedia(encodeMedia(header, encodeFrameBundle(frames)));
+  assert.deepEqual(read, header);
+  assert.deepEqual(splitFrameBundle(payload), frames);
+  const plain = decodeMedia(encodeMedia({ ...header, bundle: false }, new Uint8Array(4))).header;
+  assert.equal(plain.bundle, undefined, "a per-frame message has no bundle flag");
+  const torn = encodeFrameBundle(frames).subarray(0, 10);
+  assert.throws(() => splitFrameBundle(torn), MediaHeaderError);
+  assert.throws(() => splitFrameBundle(new Uint8Array([255, 255, 0, 0])), MediaHeaderError);
 });

@@ -118,6 +118,7 @@ export function createApp(options: AppOptions): EmergeApp {
     previewFormats: ["jpeg", "webp"],
     audio: true,
     resume: true,
+    frameBundles: true,
     sizes: options.sizes ?? [],
     durations: options.durations ?? [],
     logEvents,

@@ -3,7 +3,12 @@
  * port around any engine, and a WebSocket that records everything it receives.
  */
 import { type AppOptions, createApp, type EmergeApp } from "../server/app.ts";
-import { decodeMedia, type MediaHeader, type ServerMessage } from "../client/protocol.ts";
+import {
+  type Capabilities,
+  decodeMedia,
+  type MediaHeader,
+  type ServerMessage,
+} from "../client/protocol.ts";
 
 /** A running test server; `stop` ends jobs, listener and temp dir. */
 export interface TestServer {
@@ -64,8 +69,12 @@ export class TestSocket {
     });
   }
 
-  /** Opens `url`; with `hello`, also completes the handshake. */
-  static async open(url: string, hello = true): Promise<TestSocket> {
+  /** Opens `url`; with `hello`, also completes the handshake, asking for `capabilities`. */
+  static async open(
+    url: string,
+    hello = true,
+    capabilities?: Partial<Capabilities>,
+  ): Promise<TestSocket> {
     const ws = new WebSocket(url);
     await new Promise((resolve, reject) => {
       ws.addEventListener("open", resolve, { once: true });
@@ -73,7 +82,7 @@ export class TestSocket {
     });
     const socket = new TestSocket(ws);
     if (hello) {
-      socket.send({ type: "hello", protocol: 1 });
+      socket.send({ type: "hello", protocol: 1, ...(capabilities ? { capabilities } : {}) });
       await socket.next((m) => m.type === "hello");
     }
     return socket;

@@ -5,7 +5,7 @@
  * whole clip arrives.
  */
 import type { Preview } from "../../core/types.ts";
-import { encodeMedia, type MediaKind } from "../../client/protocol.ts";
+import { encodeFrameBundle, encodeMedia, type MediaKind } from "../../client/protocol.ts";
 
 /** Samples per audio message: 8192 float32 = 32 KiB, half a second at 16 kHz. */
 export const AUDIO_CHUNK_SAMPLES = 8192;
@@ -18,6 +18,12 @@ export interface MediaBatch {
   /** Seq of the first message; a resuming client that saw it needs none of these. */
   firstSeq: number;
   messages: Uint8Array<ArrayBuffer>[];
+  /**
+   * Video only: the same frames as one bundle message, for clients that read bundles
+   * (50 watchers cost the engine's thread ~25 % in per-frame sends). It carries the
+   * first frame's seq, so resume treats it like the frames it stands for.
+   */
+  bundled?: Uint8Array<ArrayBuffer>[];
 }
 
 /**
@@ -44,7 +50,17 @@ export function encodePreview(job: string, preview: Preview, nextSeq: () => numb
         rate: 0,
       }, bytes)
     );
-    return { job, step: preview.step, kind: "video", firstSeq, messages };
+    const bundled = [encodeMedia({
+      ...base,
+      kind: "video",
+      format: preview.format,
+      seq: firstSeq,
+      index: 0,
+      count: preview.frames.length,
+      rate: 0,
+      bundle: true,
+    }, encodeFrameBundle(preview.frames))];
+    return { job, step: preview.step, kind: "video", firstSeq, messages, bundled };
   }
   const messages: Uint8Array<ArrayBuffer>[] = [];
   const pcm = preview.audio;

@@ -41,6 +41,7 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
       previewFormats: z.array(z.enum(["jpeg", "webp"])).optional(),
       audio: z.boolean().optional(),
       resume: z.boolean().optional(),
+      frameBundles: z.boolean().optional(),
     }).optional(),
   }),
   generateSchema,

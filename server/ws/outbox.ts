@@ -22,6 +22,8 @@ export interface OutboxOptions {
   /** Which media this client wants. */
   video: boolean;
   audio: boolean;
+  /** The client reads frame bundles: a step's frames go as one message. */
+  bundles?: boolean;
   stats: StreamStats;
 }
 
@@ -66,7 +68,7 @@ export class Outbox {
     let held = this.#pending.get(batch.job);
     if (!held) this.#pending.set(batch.job, held = new Map());
     this.#drop(batch.job, held.get(batch.kind)?.length ?? 0);
-    held.set(batch.kind, batch.messages);
+    held.set(batch.kind, (this.#options.bundles && batch.bundled) || batch.messages);
     this.#flush();
   }
 

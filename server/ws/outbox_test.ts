@@ -136,3 +136,24 @@ Deno.test("outbox: a held step's sound replaces only older sound, never frames",
   assert.equal(outbox.dropped("j"), 3);
   outbox.close();
 });
+
+Deno.test("a client that reads frame bundles gets a step's frames as one message", () => {
+  const batch = { ...frames(1, 24), bundled: [new Uint8Array([201])] };
+  const sent = (bundles: boolean) => {
+    const socket = new FakeSocket();
+    const outbox = new Outbox(socket, {
+      maxBufferedBytes: 100,
+      retryMs: 1000,
+      video: true,
+      audio: true,
+      bundles,
+      stats: new StreamStats(),
+    });
+    outbox.media(batch);
+    outbox.media(sound(1));
+    outbox.close();
+    return socket.sent;
+  };
+  assert.deepEqual(sent(true), [new Uint8Array([201]), new Uint8Array([101])]);
+  assert.equal(sent(false).length, 25, "24 frame messages and the sound");
+});

@@ -120,7 +120,7 @@ export class StreamSession {
     }
   }
 
-  #hello(protocol: number, caps: { audio?: boolean } | undefined): void {
+  #hello(protocol: number, caps: { audio?: boolean; frameBundles?: boolean } | undefined): void {
     if (protocol !== PROTOCOL_VERSION) {
       this.#error(
         "unsupported_version",
@@ -134,6 +134,7 @@ export class StreamSession {
       retryMs: this.#options.retryMs,
       video: true,
       audio: caps?.audio ?? true,
+      bundles: caps?.frameBundles ?? false,
       stats: this.#options.stats,
     });
     const hello: ServerHello = {

@@ -31,12 +31,14 @@ function stepSpan(messages: ServerMessage[]): number {
   return ts.at(-1)! - ts[0]!;
 }
 
-/** One job watched by `watchers` sockets (the one that asked included). */
+/**
+ * One job watched by `watchers` sockets (the one that asked included), each reading
+ * frame bundles as the JS client does.
+ */
 async function watchedRun(wsUrl: string, watchers: number): Promise<number> {
-  const owner = await TestSocket.open(wsUrl);
-  const others = await Promise.all(
-    Array.from({ length: watchers - 1 }, () => TestSocket.open(wsUrl)),
-  );
+  const open = () => TestSocket.open(wsUrl, true, { frameBundles: true });
+  const owner = await open();
+  const others = await Promise.all(Array.from({ length: watchers - 1 }, open));
   owner.send(REQUEST);
   const job = (await owner.next((m) => m.type === "queued") as JobEvent).job;
   for (const ws of others) ws.send({ type: "resume", job, lastSeq: 0 });

@@ -1,0 +1,38 @@
+/**
+ * Frame bundles over real sockets: a client that asks for them gets each step's
+ * frames as one message holding exactly the frames a per-frame client gets.
+ */
+import assert from "node:assert/strict";
+import { type JobEvent, splitFrameBundle } from "../client/protocol.ts";
+import { FakeEngine } from "./_fake_engine.ts";
+import { isTerminal, TestSocket, withServer } from "./_server.ts";
+
+Deno.test("a frame-bundle client gets one message per step with the per-frame client's frames", async () => {
+  const steps = 12, frames = 4;
+  const engine = new FakeEngine({ stepMs: 20, frames, frameBytes: 3000, samples: 4096 });
+  await withServer({ engine }, async (server) => {
+    const perFrame = await TestSocket.open(server.wsUrl);
+    perFrame.send({ type: "generate", prompt: "x", steps });
+    const job = (await perFrame.next((m) => m.type === "queued") as JobEvent).job;
+    const bundled = await TestSocket.open(server.wsUrl, true, { frameBundles: true });
+    bundled.send({ type: "resume", job, lastSeq: 0 });
+    await Promise.all([perFrame, bundled].map((ws) => ws.next(isTerminal, { ms: 30_000 })));
+
+    const video = (ws: TestSocket) => ws.media.filter((m) => m.header.kind === "video");
+    const bundles = video(bundled);
+    assert.ok(bundles.length >= steps / 2, `${bundles.length} bundles for ${steps} steps`);
+    let compared = 0;
+    for (const { header, payload } of bundles) {
+      assert.ok(header.bundle && header.count === frames, "one message holds the step's frames");
+      const expected = video(perFrame).filter((m) => m.header.step === header.step)
+        .sort((a, b) => a.header.index - b.header.index).map((m) => m.payload);
+      if (expected.length < frames) continue; // that step's frames were replaced for one of them
+      assert.deepEqual(splitFrameBundle(payload), expected, `step ${header.step}`);
+      compared++;
+    }
+    assert.ok(compared >= steps / 2, `${compared} steps compared frame by frame`);
+    assert.ok(video(perFrame).every((m) => !m.header.bundle), "the other client got single frames");
+    await perFrame.close();
+    await bundled.close();
+  });
+});
