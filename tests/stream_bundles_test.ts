@@ -9,7 +9,7 @@ import { isTerminal, TestSocket, withServer } from "./_server.ts";
 
 Deno.test("a frame-bundle client gets one message per step with the per-frame client's frames", async () => {
   const steps = 12, frames = 4;
-  const engine = new FakeEngine({ stepMs: 20, frames, frameBytes: 3000, samples: 4096 });
+  const engine = new FakeEngine({ stepMs: 20, frames, frameBytes: 3000, samples: 20000 });
   await withServer({ engine }, async (server) => {
     const perFrame = await TestSocket.open(server.wsUrl);
     perFrame.send({ type: "generate", prompt: "x", steps });
@@ -32,6 +32,17 @@ Deno.test("a frame-bundle client gets one message per step with the per-frame cl
     }
     assert.ok(compared >= steps / 2, `${compared} steps compared frame by frame`);
     assert.ok(video(perFrame).every((m) => !m.header.bundle), "the other client got single frames");
+    const sound = bundled.media.filter((m) => m.header.kind === "audio");
+    assert.ok(
+      sound.length > 0 &&
+        sound.every((m) => m.header.index === 0 && m.payload.byteLength === 20000 * 4),
+      "a step's audio is one chunk of the whole clip",
+    );
+    const chunks = perFrame.media.filter((m) => m.header.kind === "audio");
+    assert.ok(
+      chunks.some((m) => m.header.index > 0),
+      "the per-frame client got 8192-sample chunks",
+    );
     await perFrame.close();
     await bundled.close();
   });
