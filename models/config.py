@@ -32,7 +32,7 @@ class VideoAEConfig:
     decoder_steps: int = 1500  # decoder-only sharpening on frozen latents (train.sharpen_decoder)
     seconds: float = 0.0  # wall-time budget of the joint stage (0: steps only); see train.Budget
     decoder_seconds: float = 0.0
-    decoder_fresh: bool = False  # train_decoder starts from a new decoder instead of the joint stage's
+    decoder_fresh: bool = False  # sharpen_decoder starts from a new decoder instead of the joint stage's
 
 
 @dataclass
@@ -146,5 +146,8 @@ def apply_overrides(c: PackConfig, items: list) -> PackConfig:
             target = getattr(target, section)
         if not hasattr(target, name):
             raise SystemExit(f"--set {item}: no config field {path}")
-        setattr(target, name, type(getattr(target, name))(text))
+        kind = type(getattr(target, name))
+        if kind is bool and text.lower() not in ("true", "false"):
+            raise SystemExit(f"--set {item}: {path} is true or false")
+        setattr(target, name, text.lower() == "true" if kind is bool else kind(text))
     return c
