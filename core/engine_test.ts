@@ -316,3 +316,19 @@ Deno.test("a step uses every core only while no preview renders beside it", asyn
   assert.equal(calls[0], true, "nothing renders before the first step");
   assert.ok(calls.slice(1).every((wide) => !wide), `a preview follows every step: ${calls}`);
 });
+
+Deno.test("a job's first preview comes from the linear map, later ones from the decoder", async () => {
+  await using t = await fakeEngine({}, { preview: { budget: 1 } }); // inline, never gated
+  const handle = t.engine.generate(
+    t.engine.resolve({ prompt: "c", steps: 5, seed: 1, previewEvery: 1 }),
+  );
+  const frames = previews(await collect(handle), "video");
+  assert.ok(frames.length >= 2, `${frames.length} previews`);
+  assert.equal(frames[0]!.step, 1);
+  assert.equal(frames[0]!.frames.length, 24, "the map still gives every frame");
+  assert.equal(
+    t.backend.count("video_preview"),
+    frames.length - 1,
+    "every preview but the first called the preview decoder",
+  );
+});

@@ -99,7 +99,7 @@ export async function renderPreview(
   manifest: Manifest,
   g: ClipGeometry,
   x0: Float32Array,
-  at: { step: number; sigma: number },
+  at: { step: number; sigma: number; coarse?: boolean },
   options: PreviewOptions,
   stillWanted: () => boolean,
   deliver: (part: Preview) => void,
@@ -107,7 +107,7 @@ export async function renderPreview(
   const video = x0.subarray(0, g.videoSize), audioLatent = x0.subarray(g.videoSize);
   const { step, sigma } = at;
   if (!stillWanted()) return;
-  const frames = options.mode === "linear"
+  const frames = options.mode === "linear" || at.coarse
     ? await linearFrames(video, g, manifest, options)
     : await encodeFrames(
       toRgb8(await backend.decodeVideo(video, 1, g, "preview"), g.frames, g.width, g.height),

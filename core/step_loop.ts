@@ -292,7 +292,13 @@ export class StepLoop {
     }
     const every = job.request.previewEvery;
     if (every > 0 && job.step % every === 0) {
-      this.#previews.submit(job, { x0: next.x0, geometry: job.geometry, step: job.step, sigma });
+      this.#previews.submit(job, {
+        x0: next.x0,
+        geometry: job.geometry,
+        step: job.step,
+        sigma,
+        coarse: job.step === every,
+      });
     }
   }
 
