@@ -104,6 +104,19 @@ class Budget:
         """Learning-rate factor: cosine from 1 to `floor` over the progress."""
         return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * self.progress(step)))
 
+    def warm_cosine(self, step: int, warmup: int, floor: float = 0.1) -> float:
+        """Learning-rate factor: linear warm-up over `warmup` steps, then `cosine`."""
+        return min(1.0, (step + 1) / warmup) * self.cosine(step, floor)
+
+    def each_step(self):
+        """Step indices while the budget lasts; then logs the count and keeps it in `taken`."""
+        step = 0
+        while self.progress(step) < 1:
+            yield step
+            step += 1
+        self.taken = step
+        self.finish(step)
+
     def update(self, opt, loss, step: int) -> None:
         """One optimizer step; logs every 100 steps."""
         opt.zero_grad()
@@ -126,16 +139,14 @@ def fit_latent_norm(enc, dec, z) -> None:
 def train_text(cfg, models, tokenizer, rng, stage):
     model = models["text"].to(DEVICE)
     opt = adam(model.parameters(), cfg.text.lr)
-    budget, step = Budget("text", cfg.text.steps, cfg.text.seconds), 0
-    while budget.progress(step) < 1:
+    budget = Budget("text", cfg.text.steps, cfg.text.seconds)
+    for step in budget.each_step():
         captions, scenes = random_captions(rng, cfg.text.batch)
         ids, mask = tokenizer.batch(captions, cfg.geometry.max_tokens)
         _, pooled = model(ids.to(DEVICE), mask.to(DEVICE))
         targets = {k: v.to(DEVICE) for k, v in attribute_targets(scenes).items()}
         budget.update(opt, model.attribute_loss(pooled, targets), step)
-        step += 1
-    budget.finish(step)
-    stage.save(model=model.state_dict(), steps=step, complete=True)
+    stage.save(model=model.state_dict(), steps=budget.taken, complete=True)
 
 
 def snippet(rng, bank: ClipBank, cfg) -> torch.Tensor:
@@ -154,21 +165,19 @@ def train_video_ae(cfg, models, bank, rng, stage):
     enc, dec = models["video_encoder"].to(DEVICE), models["video_decoder"].to(DEVICE)
     c = cfg.video_ae
     opt = adam(list(enc.parameters()) + list(dec.parameters()), c.lr)
-    budget, step = Budget("video_ae", c.steps, c.seconds), 0
-    while budget.progress(step) < 1:
-        set_lr(opt, c.lr * min(1.0, (step + 1) / 50) * budget.cosine(step))
+    budget = Budget("video_ae", c.steps, c.seconds)
+    for step in budget.each_step():
+        set_lr(opt, c.lr * budget.warm_cosine(step, 50))
         frames = snippet(rng, bank, cfg)
         z = enc.raw(frames)
         z_noisy = z + c.latent_noise * torch.randn_like(z) * z.detach().std()
         out = dec.decode_raw(z_noisy)
         loss = F.mse_loss(out, frames) + 0.5 * F.l1_loss(out, frames) + 1e-4 * z.pow(2).mean()
         budget.update(opt, loss, step)
-        step += 1
-    budget.finish(step)
     with torch.no_grad():  # latent statistics over whole clips of every bucket
         z = torch.cat([enc.raw(bank.batch(rng, 8, k).frames.to(DEVICE)).flatten(2) for k in bank.keys(2)], dim=2)
         fit_latent_norm(enc, dec, z[..., None, None])
-    stage.save(encoder=enc.state_dict(), decoder=dec.state_dict(), steps=step, complete=True)
+    stage.save(encoder=enc.state_dict(), decoder=dec.state_dict(), steps=budget.taken, complete=True)
 
 
 def train_audio_ae(cfg, models, bank, rng, stage):
@@ -178,23 +187,22 @@ def train_audio_ae(cfg, models, bank, rng, stage):
         enc.spectrum_norm.fit(enc.spectrogram(bank.random_batch(rng, 256).audio.to(DEVICE)))
         dec.spectrum_norm.load_state_dict(enc.spectrum_norm.state_dict())
     opt = adam(list(enc.parameters()) + list(dec.parameters()), c.lr)
-    budget, step = Budget("audio_ae", c.steps, c.seconds), 0
-    while budget.progress(step) < 1:
-        set_lr(opt, c.lr * min(1.0, (step + 1) / 50) * budget.cosine(step))
+    budget = Budget("audio_ae", c.steps, c.seconds)
+    for step in budget.each_step():
+        set_lr(opt, c.lr * budget.warm_cosine(step, 50))
         wave = bank.random_batch(rng, c.batch).audio.to(DEVICE)
         target = enc.normalized_spectrum(wave)
         z = enc.net(target)
         out = dec.net(z + c.latent_noise * torch.randn_like(z) * z.detach().std())
         budget.update(opt, F.mse_loss(out, target), step)
-        step += 1
-    budget.finish(step)
     with torch.no_grad():
         z = enc.raw(bank.random_batch(rng, 64).audio.to(DEVICE))
         fit_latent_norm(enc, dec, z)
         batch = bank.random_batch(rng, 256)
         pitch = pitch_accuracy(dec.log_magnitude(enc(batch.audio.to(DEVICE))), batch.scenes, cfg.geometry)
     log(f"audio_ae ceiling: pitch read right on {pitch:.0%} of autoencoded clips")
-    stage.save(encoder=enc.state_dict(), decoder=dec.state_dict(), steps=step, pitch_ceiling=pitch, complete=True)
+    stage.save(encoder=enc.state_dict(), decoder=dec.state_dict(), steps=budget.taken, pitch_ceiling=pitch,
+               complete=True)
 
 
 def pitch_accuracy(log_mag, scenes, geo) -> float:
@@ -216,15 +224,13 @@ def train_preview(cfg, models, bank, rng, stage):
     """Distil the tiny decoder from the full one, and fit the linear latent->RGB map."""
     enc, dec, prev = models["video_encoder"], models["video_decoder"], models["preview"].to(DEVICE)
     opt = adam(prev.parameters(), 2e-3)
-    budget, step = Budget("preview", cfg.preview_steps, cfg.preview_seconds), 0
-    while budget.progress(step) < 1:
+    budget = Budget("preview", cfg.preview_steps, cfg.preview_seconds)
+    for step in budget.each_step():
         with torch.no_grad():
             z = enc(bank.random_batch(rng, 4).frames.to(DEVICE))
             z = z + 0.3 * torch.randn_like(z) * rng.random()  # previews see noisy x0 early on
             target = dec(z)
         budget.update(opt, F.mse_loss(prev(z), target), step)
-        step += 1
-    budget.finish(step)
     with torch.no_grad():
         g = cfg.geometry
         batch = bank.batch(rng, 32, "square:2")
@@ -236,7 +242,7 @@ def train_preview(cfg, models, bank, rng, stage):
                                                                                          device=DEVICE)], 1)
         solution = torch.linalg.lstsq(lhs.cpu(), rgb.reshape(-1, 3).cpu()).solution  # (C + 1, 3)
     stage.save(model=prev.state_dict(), latent_to_rgb=solution[:-1].tolist(), rgb_bias=solution[-1].tolist(),
-               steps=step, complete=True)
+               steps=budget.taken, complete=True)
 
 
 def sharpen_decoder(cfg, models, bank, rng, stage):
@@ -260,9 +266,9 @@ def sharpen_decoder(cfg, models, bank, rng, stage):
     lr = c.lr if c.decoder_fresh else c.lr * 0.5
     opt = adam(dec.parameters(), lr)
     grad = lambda x, axis: x.diff(dim=axis)  # noqa: E731
-    budget, step = Budget("sharpen_decoder", c.decoder_steps, c.decoder_seconds), 0
-    while budget.progress(step) < 1:
-        set_lr(opt, lr * min(1.0, (step + 1) / 50) * budget.cosine(step, floor=0.0))
+    budget = Budget("sharpen_decoder", c.decoder_steps, c.decoder_seconds)
+    for step in budget.each_step():
+        set_lr(opt, lr * budget.warm_cosine(step, 50, floor=0.0))
         frames = snippet(rng, bank, cfg)  # (B, T, H, W, 3)
         with torch.no_grad():
             z = enc.raw(frames)
@@ -272,9 +278,7 @@ def sharpen_decoder(cfg, models, bank, rng, stage):
         edges = sum(F.l1_loss(grad(out, a), grad(frames, a)) for a in (2, 3))  # H and W
         loss = (weight * ((out - frames).abs() + (out - frames).pow(2))).mean() + edges
         budget.update(opt, loss, step)
-        step += 1
-    budget.finish(step)
-    stage.save(decoder=dec.state_dict(), steps=step, complete=True)
+    stage.save(decoder=dec.state_dict(), steps=budget.taken, complete=True)
 
 
 def build_pool(cfg, models, bank, rng, stage):
@@ -325,7 +329,7 @@ def train_dit(cfg, models, tokenizer, rng, stage, pool):
                    rng=rng.getstate(), seconds=budget.elapsed(), complete=complete)
 
     while budget.progress(step) < 1:
-        set_lr(opt, c.lr * min(1.0, (step + 1) / c.warmup) * budget.cosine(step, floor=0.05))
+        set_lr(opt, c.lr * budget.warm_cosine(step, c.warmup, floor=0.05))
         key = rng.choices(keys, weights)[0]
         entry = pool[key]
         size = c.batch if key.endswith(":2") else c.batch // 2
