@@ -50,12 +50,12 @@ export interface ModelStats {
   byComponent: Record<string, { calls: number; ms: number }>;
 }
 
-/** What the engine needs from a model pack. */
 /** How one denoiser call may run. */
 export interface DenoiseOptions {
   allCores?: boolean;
 }
 
+/** What the engine needs from a model pack. */
 export interface Backend {
   /** Token count L every encoding is padded to. */
   readonly textLength: number;

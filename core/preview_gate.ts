@@ -2,9 +2,10 @@
  * Caps how much of the machine previews may take when they render inline, on the step
  * loop's own thread (a Backend without a preview worker: tests, custom backends).
  * Engine.load renders in a worker instead (preview_worker.ts) and needs no gate.
- * Measured on the default pack (2 cores): one preview (preview decoder + audio decoder + JPEGs) costs ~6 denoiser
- * steps, so "a preview after every step" would more than double the wall time even
- * off the loop, because the decoders and the denoiser share the cores. The gate keeps
+ * Measured on the default pack (2 cores): one preview (preview decoder + audio
+ * decoder + JPEGs) costs ~6 denoiser steps, so "a preview after every step" would
+ * more than double the wall time even off the loop, because the decoders and the
+ * denoiser share the cores. The gate keeps
  * at most one preview in flight engine-wide and, after one that took `d` ms, opens
  * again only after `d (1 / budget - 1)` ms: previews use at most `budget` of the wall
  * time, whatever `previewEvery` asks. Among jobs waiting, the one whose last preview is

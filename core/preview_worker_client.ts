@@ -1,8 +1,9 @@
 /**
  * The engine's side of the preview worker (preview_worker.ts): starts it, sends it
  * one x0 at a time (PreviewScheduler keeps one in flight), hands on each part of the
- * preview as the worker posts it and settles the render's promise when it ends. The latent is copied and its buffer transferred, so posting costs
- * the step loop a memcpy of a few KB and nothing else.
+ * preview as the worker posts it and settles the render's promise when it ends. The
+ * latent is copied and its buffer transferred, so posting costs the step loop a
+ * memcpy of a few KB and nothing else.
  */
 import type { ModelStats } from "./backend.ts";
 import { ModelFailedError, PackInvalidError } from "./errors.ts";

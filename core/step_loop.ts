@@ -47,6 +47,10 @@ export interface LoopDeps {
  */
 const FIRST_FRAMES_WAIT_MS = 50;
 
+/** The step just taken asks for the job's first preview. */
+const isFirstPreview = (job: Job) =>
+  job.request.previewEvery > 0 && job.step === job.request.previewEvery;
+
 const modelError = (action: string) => (error: unknown) =>
   wrapError(error, (detail, options) => new ModelFailedError(`${action}: ${detail}`, options));
 
@@ -237,9 +241,7 @@ export class StepLoop {
     // Inline previews share this thread behind a duty-cycle gate: no wait for them.
     const firstPreview = this.#deps.previewGate
       ? []
-      : jobs.filter((j) =>
-        j.state === "running" && j.request.previewEvery > 0 && j.step === j.request.previewEvery
-      );
+      : jobs.filter((j) => j.state === "running" && isFirstPreview(j));
     if (firstPreview.length > 0) await this.#firstFrames(firstPreview);
   }
 
@@ -297,7 +299,7 @@ export class StepLoop {
         geometry: job.geometry,
         step: job.step,
         sigma,
-        coarse: job.step === every,
+        coarse: isFirstPreview(job),
       });
     }
   }

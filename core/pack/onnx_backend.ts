@@ -140,7 +140,7 @@ export class OnnxBackend implements Backend {
     const B = batch.rows, L = this.textLength, D = this.textDim, g = batch.geometry;
     const t = (input: string, data: Numbers, dims: number[]) =>
       tensor(this.#pack, "denoiser", input, data, dims);
-    const wide = options.allCores && this.#pack.denoiserAllCores
+    const session = options.allCores && this.#pack.denoiserAllCores
       ? this.#pack.denoiserAllCores
       : this.#pack.sessions.denoiser;
     const [video, audio] = await this.#run(
@@ -154,7 +154,7 @@ export class OnnxBackend implements Backend {
         text_pooled: t("text_pooled", batch.textPooled, [B, D]),
       },
       { video_velocity: [B, ...g.video], audio_velocity: [B, ...g.audio] },
-      wide,
+      session,
     );
     return { video: video!, audio: audio! };
   }
