@@ -2,10 +2,16 @@
  * Turns one part of an engine preview (a step's frames, or its sound) into binary
  * media messages, encoded once per job and shared by every subscriber: one message
  * per video frame, audio cut into chunks so a listener can start playing before the
- * whole clip arrives.
+ * whole clip arrives; and the same part as one message for clients that read frame
+ * bundles.
  */
 import type { Preview } from "../../core/types.ts";
-import { encodeFrameBundle, encodeMedia, type MediaKind } from "../../client/protocol.ts";
+import {
+  encodeFrameBundle,
+  encodeMedia,
+  type MediaHeader,
+  type MediaKind,
+} from "../../client/protocol.ts";
 
 /** Samples per audio message: 8192 float32 = 32 KiB, half a second at 16 kHz. */
 export const AUDIO_CHUNK_SAMPLES = 8192;
@@ -32,59 +38,42 @@ export interface MediaBatch {
  * order, little-endian on every platform Deno and onnxruntime ship for.
  */
 export function encodePreview(job: string, preview: Preview, nextSeq: () => number): MediaBatch {
-  const base = { job, step: preview.step, sigma: preview.sigma };
-  let firstSeq = 0;
-  const next = () => {
-    const seq = nextSeq();
-    if (firstSeq === 0) firstSeq = seq;
-    return seq;
-  };
-  if (preview.kind === "video") {
-    const messages = preview.frames.map((bytes, index) =>
-      encodeMedia({
-        ...base,
-        kind: "video",
-        format: preview.format,
-        seq: next(),
-        index,
-        count: preview.frames.length,
-        rate: 0,
-      }, bytes)
-    );
-    const bundled = [encodeMedia({
-      ...base,
-      kind: "video",
-      format: preview.format,
-      seq: firstSeq,
-      index: 0,
-      count: preview.frames.length,
-      rate: 0,
-      bundle: true,
-    }, encodeFrameBundle(preview.frames))];
-    return { job, step: preview.step, kind: "video", firstSeq, messages, bundled };
-  }
-  const messages: Uint8Array<ArrayBuffer>[] = [];
-  const pcm = preview.audio;
-  for (let offset = 0; offset < pcm.length; offset += AUDIO_CHUNK_SAMPLES) {
-    const chunk = pcm.subarray(offset, Math.min(pcm.length, offset + AUDIO_CHUNK_SAMPLES));
-    messages.push(encodeMedia({
-      ...base,
+  const common = { job, step: preview.step, sigma: preview.sigma };
+  const video = preview.kind === "video";
+  const header: Omit<MediaHeader, "seq" | "index"> = video
+    ? { ...common, kind: "video", format: preview.format, count: preview.frames.length, rate: 0 }
+    : {
+      ...common,
       kind: "audio",
       format: "pcm_f32",
-      seq: next(),
-      index: offset,
-      count: pcm.length,
+      count: preview.audio.length,
       rate: preview.sampleRate,
-    }, new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+    };
+  // Per message: its frame index or sample offset, and its bytes.
+  const parts: [number, Uint8Array][] = video
+    ? preview.frames.map((bytes, index) => [index, bytes])
+    : pcmChunks(preview.audio);
+  const seqs = parts.map(() => nextSeq());
+  const messages = parts.map(([index, bytes], i) =>
+    encodeMedia({ ...header, seq: seqs[i]!, index }, bytes)
+  );
+  const firstSeq = seqs[0] ?? 0;
+  const bundled = [encodeMedia(
+    { ...header, seq: firstSeq, index: 0, ...(video ? { bundle: true } : {}) },
+    video ? encodeFrameBundle(preview.frames) : pcmBytes(preview.audio),
+  )];
+  return { job, step: preview.step, kind: header.kind, firstSeq, messages, bundled };
+}
+
+function pcmBytes(pcm: Float32Array): Uint8Array {
+  return new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+}
+
+/** [sample offset, bytes] of each AUDIO_CHUNK_SAMPLES chunk of `pcm`. */
+function pcmChunks(pcm: Float32Array): [number, Uint8Array][] {
+  const chunks: [number, Uint8Array][] = [];
+  for (let offset = 0; offset < pcm.length; offset += AUDIO_CHUNK_SAMPLES) {
+    chunks.push([offset, pcmBytes(pcm.subarray(offset, offset + AUDIO_CHUNK_SAMPLES))]);
   }
-  const whole = encodeMedia({
-    ...base,
-    kind: "audio",
-    format: "pcm_f32",
-    seq: firstSeq,
-    index: 0,
-    count: pcm.length,
-    rate: preview.sampleRate,
-  }, new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
-  return { job, step: preview.step, kind: "audio", firstSeq, messages, bundled: [whole] };
+  return chunks;
 }
