@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { JobEvent } from "../../client/protocol.ts";
 import type { MediaBatch } from "../jobs/media.ts";
-import { Outbox } from "./outbox.ts";
+import { Outbox, type OutboxOptions } from "./outbox.ts";
 import { StreamStats } from "./stats.ts";
 
 /** A socket whose backlog the test sets by hand. */
@@ -28,6 +28,16 @@ const sound = (step: number): MediaBatch => ({
   firstSeq: step * 10 + 5,
   messages: [new Uint8Array([100 + step])],
 });
+/** An outbox on `socket` with a 100-byte bound; `options` replaces any default. */
+const outboxOn = (socket: FakeSocket, options: Partial<OutboxOptions> = {}) =>
+  new Outbox(socket, {
+    maxBufferedBytes: 100,
+    retryMs: 1000,
+    video: true,
+    audio: true,
+    stats: new StreamStats(),
+    ...options,
+  });
 /** A step's whole preview, as the job hands it on: its frames, then its sound. */
 const preview = (outbox: Outbox, step: number, n = 2) => {
   outbox.media(frames(step, n));
@@ -41,13 +51,7 @@ const event = (type: JobEvent["type"], seq: number) => {
 Deno.test("outbox holds media while the socket is behind and keeps only the latest preview", () => {
   const socket = new FakeSocket();
   const stats = new StreamStats();
-  const outbox = new Outbox(socket, {
-    maxBufferedBytes: 100,
-    retryMs: 1000,
-    video: true,
-    audio: true,
-    stats,
-  });
+  const outbox = outboxOn(socket, { stats });
   preview(outbox, 1);
   assert.equal(socket.sent.length, 3);
   socket.bufferedAmount = 1000;
@@ -75,13 +79,7 @@ Deno.test("outbox holds media while the socket is behind and keeps only the late
 Deno.test("outbox ends a job with its drop count and discards media still held", () => {
   const socket = new FakeSocket();
   const stats = new StreamStats();
-  const outbox = new Outbox(socket, {
-    maxBufferedBytes: 0,
-    retryMs: 1000,
-    video: true,
-    audio: false,
-    stats,
-  });
+  const outbox = outboxOn(socket, { maxBufferedBytes: 0, audio: false, stats });
   socket.bufferedAmount = 1;
   preview(outbox, 1, 5);
   outbox.event(event("done", 99));
@@ -96,13 +94,7 @@ Deno.test("outbox ends a job with its drop count and discards media still held",
 
 Deno.test("outbox retries a held preview once the backlog drains, without new input", async () => {
   const socket = new FakeSocket();
-  const outbox = new Outbox(socket, {
-    maxBufferedBytes: 10,
-    retryMs: 5,
-    video: true,
-    audio: true,
-    stats: new StreamStats(),
-  });
+  const outbox = outboxOn(socket, { maxBufferedBytes: 10, retryMs: 5 });
   socket.bufferedAmount = 50;
   preview(outbox, 1);
   assert.equal(socket.sent.length, 0);
@@ -114,13 +106,7 @@ Deno.test("outbox retries a held preview once the backlog drains, without new in
 
 Deno.test("outbox: a held step's sound replaces only older sound, never frames", () => {
   const socket = new FakeSocket();
-  const outbox = new Outbox(socket, {
-    maxBufferedBytes: 10,
-    retryMs: 1000,
-    video: true,
-    audio: true,
-    stats: new StreamStats(),
-  });
+  const outbox = outboxOn(socket, { maxBufferedBytes: 10 });
   socket.bufferedAmount = 50;
   outbox.media(frames(1));
   outbox.media(sound(1));
@@ -141,14 +127,7 @@ Deno.test("a client that reads frame bundles gets a step's frames as one message
   const batch = { ...frames(1, 24), bundled: [new Uint8Array([201])] };
   const sent = (bundles: boolean) => {
     const socket = new FakeSocket();
-    const outbox = new Outbox(socket, {
-      maxBufferedBytes: 100,
-      retryMs: 1000,
-      video: true,
-      audio: true,
-      bundles,
-      stats: new StreamStats(),
-    });
+    const outbox = outboxOn(socket, { bundles });
     outbox.media(batch);
     outbox.media(sound(1));
     outbox.close();
