@@ -58,12 +58,14 @@ async function timeOne(over: Partial<GenerationRequest> = {}) {
   const wall = performance.now() - start;
   const after = engine.stats();
   const modelMs = after.ms - before.ms;
+  /** Milliseconds `component` spent during this generation. */
+  const spent = (component: string) =>
+    (after.byComponent[component]?.ms ?? 0) - (before.byComponent[component]?.ms ?? 0);
   // The step loop's own thread: everything but the preview worker's calls.
-  const workerMs = Object.entries(after.byComponent)
-    .filter(([name]) => name.startsWith("preview:"))
-    .reduce((sum, [name, v]) => sum + v.ms - (before.byComponent[name]?.ms ?? 0), 0);
-  const denoiseMs = (after.byComponent.denoiser?.ms ?? 0) - (before.byComponent.denoiser?.ms ?? 0) +
-    (after.byComponent.text_encoder?.ms ?? 0) - (before.byComponent.text_encoder?.ms ?? 0);
+  const workerMs = Object.keys(after.byComponent)
+    .filter((name) => name.startsWith("preview:"))
+    .reduce((sum, name) => sum + spent(name), 0);
+  const denoiseMs = spent("denoiser") + spent("text_encoder");
   return { wall, lastStep, modelMs, mainMs: modelMs - workerMs, denoiseMs, previews };
 }
 
