@@ -33,8 +33,8 @@ def parameter_count(module) -> int:
 def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_with, eval_per_combo=3) -> None:
     """Writes the ONNX graphs, tokenizer, eval prompts and manifest.
 
-    `trained_with`: {"hardware", "torch", "steps"} of the training run, which may
-    have run elsewhere (a GPU) than this export.
+    `trained_with`: {"hardware", "torch", "steps", "audio_pitch_ceiling"} of the
+    training run, which may have run elsewhere (a GPU) than this export.
     """
     os.makedirs(out, exist_ok=True)
     g = cfg.geometry

@@ -106,13 +106,12 @@ def load_models(work: str, device="cpu"):
     import json
     from config import PackConfig
     from text import Tokenizer
-    from train import Stage, load_trained, make_models
+    from train import MODEL_STAGES, Stage, load_trained, make_models
     with open(os.path.join(work, "config.json")) as f:
         cfg = PackConfig.from_dict(json.load(f))
     tokenizer = Tokenizer(world.vocabulary())
     models = make_models(cfg, len(tokenizer.vocab))
-    names = ("text", "video_ae", "audio_ae", "preview", "sharpen_decoder", "dit")
-    load_trained(cfg, models, {n: Stage(work, n) for n in names})
+    load_trained(cfg, models, {n: Stage(work, n) for n in MODEL_STAGES})
     return cfg, models, tokenizer
 
 

@@ -33,6 +33,8 @@ from text import TextEncoder, Tokenizer  # noqa: E402
 from video_ae import PreviewDecoder, VideoDecoder, VideoEncoder  # noqa: E402
 
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+STAGES = ("text", "video_ae", "audio_ae", "preview", "pool", "sharpen_decoder", "dit")
+MODEL_STAGES = tuple(n for n in STAGES if n != "pool")  # the pool is data, not weights
 
 
 def describe_hardware() -> str:
@@ -416,8 +418,7 @@ def main() -> None:
     torch.manual_seed(cfg.seed)
     tokenizer = Tokenizer(world.vocabulary())
     models = make_models(cfg, len(tokenizer.vocab))
-    names = ("text", "video_ae", "audio_ae", "preview", "pool", "sharpen_decoder", "dit")
-    stages = {n: Stage(args.work, n) for n in names}
+    stages = {n: Stage(args.work, n) for n in STAGES}
     timings_path = os.path.join(args.work, "timings.json")
     timings = json.load(open(timings_path)) if os.path.exists(timings_path) else {}
 
@@ -486,7 +487,7 @@ def main() -> None:
         with open(hardware_path) as f:
             trained_with = json.load(f)
     trained_with["steps"] = {n: (state.get("steps") if n != "dit" else state["step"])
-                             for n in names if n != "pool" for state in [stages[n].load()]}
+                             for n in MODEL_STAGES for state in [stages[n].load()]}
     trained_with["audio_pitch_ceiling"] = stages["audio_ae"].load().get("pitch_ceiling")
     export_pack(cfg, models, tokenizer, stages["preview"].load(), args.out, timings, trained_with, args.eval_clips)
     write_eval_clips(cfg, models, tokenizer, os.path.join(args.work, "eval"), args.eval_clips, DEVICE)
