@@ -10,7 +10,7 @@
 import type { Backend } from "./backend.ts";
 import type { ClipGeometry } from "./geometry.ts";
 import { toRgb8 } from "./media/frames.ts";
-import { encodeFrames, encodeImage, type ImageFormat } from "./media/images.ts";
+import { encodeFrames, type ImageFormat } from "./media/images.ts";
 import type { Manifest } from "./pack/manifest.ts";
 import type { PreviewRenderer } from "./preview_scheduler.ts";
 import type { Preview } from "./types.ts";
@@ -66,18 +66,7 @@ async function linearFrames(
 ): Promise<Uint8Array[]> {
   const [, latentFrames, height, width] = g.video;
   const rgb = toRgb8(latentToRgb(video, g, m.preview), latentFrames, width, height);
-  const scale = g.width / width;
-  const encoded = await Promise.all(
-    Array.from({ length: latentFrames }, (_, t) =>
-      encodeImage({
-        data: rgb.data.subarray(t * width * height * 3, (t + 1) * width * height * 3),
-        width,
-        height,
-      }, {
-        ...options,
-        scale,
-      })),
-  );
+  const encoded = await encodeFrames(rgb, { ...options, scale: g.width / width });
   // One latent frame stands for `temporal_compression` video frames.
   return Array.from(
     { length: g.frames },

@@ -4,6 +4,7 @@
  */
 import sharp from "sharp";
 import { frameAt, type Rgb8Frames, tile } from "./frames.ts";
+import { cutJpegStrip } from "./jpeg_strip.ts";
 
 /** The encodings previews may use. */
 export type ImageFormat = "jpeg" | "webp";
@@ -26,11 +27,21 @@ export async function encodeImage(
   return new Uint8Array(await pipeline.toBuffer());
 }
 
-/** Every frame of a clip encoded on its own, in order. */
-export function encodeFrames(
+/**
+ * Every frame of a clip as its own image, in order, optionally upscaled. JPEG frames
+ * come from one encode of the frames stacked top to bottom, cut apart losslessly
+ * (jpeg_strip.ts): one sharp call instead of one per frame, which measured 2-4 ms
+ * against 20-30 ms for 24 frames. Anything the cut refuses is encoded frame by frame.
+ */
+export async function encodeFrames(
   clip: Rgb8Frames,
-  options: { format: ImageFormat; quality: number },
+  options: { format: ImageFormat; quality: number; scale?: number },
 ): Promise<Uint8Array[]> {
+  if (options.format === "jpeg" && clip.frames > 1) {
+    const strip = { data: clip.data, width: clip.width, height: clip.height * clip.frames };
+    const frames = cutJpegStrip(await encodeImage(strip, options), clip.frames);
+    if (frames) return frames;
+  }
   return Promise.all(
     Array.from(
       { length: clip.frames },
