@@ -3,12 +3,18 @@
  * default generation (text encode, CFG-batched Euler steps, video and audio decode)
  * with models/' own sampler on the same machine, and the ratio is
  * `torch wall seconds / Emerge wall seconds`. Torch gets its best thread setting.
+ *
+ * Both sides deliver the clip as files inside the timed run: the 16-bit PCM WAV, then
+ * the MP4 that the same ffmpeg binary (findFfmpeg) encodes with encodeMp4's arguments.
+ * Emerge also writes a poster and a sprite-sheet JPEG, which the baseline does not: that
+ * favours torch. Without an ffmpeg the baseline stops at the decoded tensors.
  */
+import { findFfmpeg } from "../../core/media/ffmpeg.ts";
 import { PYTHON, torchMissing } from "../../models/train.ts";
 
 /** What the torch hook gets: the engine's measured wall time for the same request. */
 export interface TorchComparison {
-  /** Emerge's wall seconds for one default generation, previews off, decode included. */
+  /** Emerge's wall seconds for one default generation, previews off, outputs written. */
   emergeSeconds: number;
   steps: number;
   seed: number;
@@ -35,6 +41,10 @@ export async function torchSpeedup(c: TorchComparison): Promise<number | null> {
       break;
     } catch { /* not on this machine */ }
   }
+  // The same ffmpeg Emerge encodes with, so the baseline writes the WAV and MP4 too.
+  const ffmpeg = await findFfmpeg();
+  if (ffmpeg) args.push("--ffmpeg", ffmpeg);
+  else console.error("bench: no ffmpeg: the torch baseline skips writing the WAV and MP4");
   const run = await new Deno.Command(PYTHON, {
     args,
     env: { OPENBLAS_NUM_THREADS: "2" },
