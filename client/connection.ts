@@ -153,6 +153,7 @@ export class Connection {
           audio: this.#options.audio ?? true,
           resume: true,
           frameBundles: true,
+          audioFormats: ["pcm_s16", "pcm_f32"],
         },
       };
       socket.send(JSON.stringify(hello));

@@ -176,9 +176,7 @@ export class Generation implements AsyncIterable<StreamEvent> {
     if (this.#done) return;
     this.#lastSeq = Math.max(this.#lastSeq, header.seq);
     if (header.kind === "audio") {
-      // The payload sits 64 bytes into a fresh buffer, so it is 4-byte aligned.
-      const samples = new Float32Array(payload.buffer, payload.byteOffset, payload.byteLength / 4);
-      return this.#events.push({ type: "audio", header, samples });
+      return this.#events.push({ type: "audio", header, samples: pcm(header, payload) });
     }
     const type = header.format === "webp" ? "image/webp" : "image/jpeg";
     this.#events.push({
@@ -226,4 +224,16 @@ export class Generation implements AsyncIterable<StreamEvent> {
     this.#events.end(error);
     this.#forget();
   }
+}
+
+/**
+ * An audio payload as float samples. It sits 64 bytes into a fresh buffer, so it is
+ * aligned for either sample type and float32 is viewed in place.
+ */
+function pcm(header: MediaHeader, payload: Uint8Array): Float32Array {
+  if (header.format === "pcm_f32") {
+    return new Float32Array(payload.buffer, payload.byteOffset, payload.byteLength / 4);
+  }
+  const ints = new Int16Array(payload.buffer, payload.byteOffset, payload.byteLength / 2);
+  return Float32Array.from(ints, (v) => v / 32767);
 }

@@ -53,6 +53,12 @@ export interface Capabilities {
    * per watcher per step instead of one per frame. Sent only to clients that ask.
    */
   frameBundles?: boolean;
+  /**
+   * Audio sample formats (server: may send; client: can read), preferred first. A
+   * client that lists pcm_s16 gets it: half the bytes of pcm_f32, which is what a
+   * client that lists nothing gets.
+   */
+  audioFormats?: AudioFormat[];
 }
 
 /** The server's capabilities also name what its model pack allows. */
@@ -229,10 +235,15 @@ export type ErrorCode = typeof ERROR_CODES[number];
 
 /** What a media frame carries. */
 export type MediaKind = "video" | "audio";
-/** Encoding of a media frame's payload; pcm_f32 is little-endian mono float32. */
-export type MediaFormat = "jpeg" | "webp" | "pcm_f32";
 /** Image formats a preview frame may use. */
 export type PreviewFormat = "jpeg" | "webp";
+/**
+ * Sample formats of preview audio, mono little-endian: float32, or int16 (full scale
+ * 32767) at half the bytes, sent to clients that list it in `audioFormats`.
+ */
+export type AudioFormat = "pcm_f32" | "pcm_s16";
+/** Encoding of a media frame's payload. */
+export type MediaFormat = PreviewFormat | AudioFormat;
 
 /** The decoded fixed header of a binary media message. */
 export interface MediaHeader {
@@ -261,7 +272,7 @@ export interface MediaHeader {
  * | 2 | 1 | protocol version (1) |
  * | 3 | 1 | header length in bytes (64); readers skip what they do not know |
  * | 4 | 1 | kind: 1 video, 2 audio |
- * | 5 | 1 | format: 1 jpeg, 2 webp, 3 pcm_f32 |
+ * | 5 | 1 | format: 1 jpeg, 2 webp, 3 pcm_f32, 4 pcm_s16 |
  * | 6 | 1 | flags: bit 0 = frame bundle (only to clients with `frameBundles`) |
  * | 7 | 1 | reserved (0) |
  * | 8 | 4 | seq (u32) |
@@ -279,7 +290,7 @@ const JOB_ID_BYTES = 32;
 const MAGIC_0 = 0x45; // "E"
 const MAGIC_1 = 0x4d; // "M"
 const KINDS: MediaKind[] = ["video", "audio"];
-const FORMATS: MediaFormat[] = ["jpeg", "webp", "pcm_f32"];
+const FORMATS: MediaFormat[] = ["jpeg", "webp", "pcm_f32", "pcm_s16"];
 
 /** Thrown by {@linkcode decodeMedia} for bytes that are not a media frame. */
 export class MediaHeaderError extends Error {

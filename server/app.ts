@@ -119,6 +119,7 @@ export function createApp(options: AppOptions): EmergeApp {
     audio: true,
     resume: true,
     frameBundles: true,
+    audioFormats: ["pcm_s16", "pcm_f32"],
     sizes: options.sizes ?? [],
     durations: options.durations ?? [],
     logEvents,

@@ -42,6 +42,8 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
       audio: z.boolean().optional(),
       resume: z.boolean().optional(),
       frameBundles: z.boolean().optional(),
+      // Strings, not an enum: a newer client may list formats this server does not know.
+      audioFormats: z.array(z.string().max(32)).max(16).optional(),
     }).optional(),
   }),
   generateSchema,

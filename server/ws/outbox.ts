@@ -9,7 +9,7 @@
  */
 import type { JobEvent } from "../../client/protocol.ts";
 import type { LoggedEvent } from "../jobs/log.ts";
-import type { MediaBatch } from "../jobs/media.ts";
+import type { MediaBatch, MediaWants } from "../jobs/media.ts";
 import type { StreamSocket } from "./socket.ts";
 import type { StreamStats } from "./stats.ts";
 
@@ -22,8 +22,8 @@ export interface OutboxOptions {
   /** Which media this client wants. */
   video: boolean;
   audio: boolean;
-  /** The client reads frame bundles: a step's frames go as one message. */
-  bundles?: boolean;
+  /** The form the client reads media in: bundles or not, float or int16 audio. */
+  wants: MediaWants;
   stats: StreamStats;
 }
 
@@ -64,11 +64,13 @@ export class Outbox {
 
   /** Queues a preview part, replacing an unsent older one of the same job and kind. */
   media(batch: MediaBatch): void {
-    if (this.#closed || !this.#options[batch.kind] || batch.messages.length === 0) return;
+    if (this.#closed || !this.#options[batch.kind]) return;
+    const messages = batch.messages(this.#options.wants);
+    if (messages.length === 0) return;
     let held = this.#pending.get(batch.job);
     if (!held) this.#pending.set(batch.job, held = new Map());
     this.#drop(batch.job, held.get(batch.kind)?.length ?? 0);
-    held.set(batch.kind, (this.#options.bundles && batch.bundled) || batch.messages);
+    held.set(batch.kind, messages);
     this.#flush();
   }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { JobEvent } from "../../client/protocol.ts";
-import type { MediaBatch } from "../jobs/media.ts";
+import type { MediaBatch, MediaWants } from "../jobs/media.ts";
 import { Outbox, type OutboxOptions } from "./outbox.ts";
 import { StreamStats } from "./stats.ts";
 
@@ -19,14 +19,14 @@ const frames = (step: number, n = 2): MediaBatch => ({
   step,
   kind: "video",
   firstSeq: step * 10,
-  messages: Array.from({ length: n }, () => new Uint8Array([step])),
+  messages: () => Array.from({ length: n }, () => new Uint8Array([step])),
 });
 const sound = (step: number): MediaBatch => ({
   job: "j",
   step,
   kind: "audio",
   firstSeq: step * 10 + 5,
-  messages: [new Uint8Array([100 + step])],
+  messages: () => [new Uint8Array([100 + step])],
 });
 /** An outbox on `socket` with a 100-byte bound; `options` replaces any default. */
 const outboxOn = (socket: FakeSocket, options: Partial<OutboxOptions> = {}) =>
@@ -35,6 +35,7 @@ const outboxOn = (socket: FakeSocket, options: Partial<OutboxOptions> = {}) =>
     retryMs: 1000,
     video: true,
     audio: true,
+    wants: { bundles: false, pcm: "pcm_f32" },
     stats: new StreamStats(),
     ...options,
   });
@@ -123,16 +124,29 @@ Deno.test("outbox: a held step's sound replaces only older sound, never frames",
   outbox.close();
 });
 
-Deno.test("a client that reads frame bundles gets a step's frames as one message", () => {
-  const batch = { ...frames(1, 24), bundled: [new Uint8Array([201])] };
-  const sent = (bundles: boolean) => {
+Deno.test("an outbox sends each batch in the form its client asked for", () => {
+  const video = frames(1, 24), audio = sound(1);
+  const batch = {
+    ...video,
+    messages: (w: MediaWants) => w.bundles ? [new Uint8Array([201])] : video.messages(w),
+  };
+  const chunk = {
+    ...audio,
+    messages: (w: MediaWants) => [new Uint8Array([w.pcm === "pcm_s16" ? 16 : 32])],
+  };
+  const sent = (wants: MediaWants) => {
     const socket = new FakeSocket();
-    const outbox = outboxOn(socket, { bundles });
+    const outbox = outboxOn(socket, { wants });
     outbox.media(batch);
-    outbox.media(sound(1));
+    outbox.media(chunk);
     outbox.close();
     return socket.sent;
   };
-  assert.deepEqual(sent(true), [new Uint8Array([201]), new Uint8Array([101])]);
-  assert.equal(sent(false).length, 25, "24 frame messages and the sound");
+  assert.deepEqual(sent({ bundles: true, pcm: "pcm_s16" }), [
+    new Uint8Array([201]),
+    new Uint8Array([16]),
+  ]);
+  const plain = sent({ bundles: false, pcm: "pcm_f32" });
+  assert.equal(plain.length, 25, "24 frame messages and the sound");
+  assert.deepEqual(plain.at(-1), new Uint8Array([32]));
 });

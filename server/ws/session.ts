@@ -120,7 +120,10 @@ export class StreamSession {
     }
   }
 
-  #hello(protocol: number, caps: { audio?: boolean; frameBundles?: boolean } | undefined): void {
+  #hello(
+    protocol: number,
+    caps: { audio?: boolean; frameBundles?: boolean; audioFormats?: string[] } | undefined,
+  ): void {
     if (protocol !== PROTOCOL_VERSION) {
       this.#error(
         "unsupported_version",
@@ -134,7 +137,10 @@ export class StreamSession {
       retryMs: this.#options.retryMs,
       video: true,
       audio: caps?.audio ?? true,
-      bundles: caps?.frameBundles ?? false,
+      wants: {
+        bundles: caps?.frameBundles ?? false,
+        pcm: caps?.audioFormats?.includes("pcm_s16") ? "pcm_s16" : "pcm_f32",
+      },
       stats: this.#options.stats,
     });
     const hello: ServerHello = {

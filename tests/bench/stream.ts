@@ -122,7 +122,7 @@ export async function streamBench(
     for (const n of [1, 10, 50]) spans[n] = median(runs[n]!);
     const slow = (n: number) => (spans[n]! / spans[1]! - 1) * 100;
     rows.push(...[1, 10, 50].map((n) => [
-      `${n} watcher${n > 1 ? "s" : ""}: 16 steps`,
+      `${n} watcher${n > 1 ? "s" : ""}: first to last step`,
       `${spans[n]!.toFixed(0)} ms`,
       n === 1
         ? "baseline"
