@@ -50,8 +50,12 @@ export interface ModelStats {
   byComponent: Record<string, { calls: number; ms: number }>;
 }
 
-/** How one denoiser call may run. */
-export interface DenoiseOptions {
+/** How one model call may run. */
+export interface RunOptions {
+  /**
+   * Nothing else computes now (no preview in flight), so the call may use every core;
+   * a backend without a wider session ignores it.
+   */
   allCores?: boolean;
 }
 
@@ -63,11 +67,7 @@ export interface Backend {
   readonly textDim: number;
   /** Encodes several prompts in one call. */
   encodeText(prompts: string[]): Promise<TextEncoding[]>;
-  /**
-   * `options.allCores`: nothing else computes now (no preview in flight), so the
-   * call may use every core; a backend without a wider session ignores it.
-   */
-  denoise(batch: DenoiseBatch, options?: DenoiseOptions): Promise<Velocity>;
+  denoise(batch: DenoiseBatch, options?: RunOptions): Promise<Velocity>;
   /**
    * `rows` video latents, concatenated, to frames [rows, T, H, W, 3] in [0, 1]. Jobs
    * that finish on the same step decode in one call.
@@ -77,6 +77,7 @@ export interface Backend {
     rows: number,
     geometry: ClipGeometry,
     which: VideoDecoder,
+    options?: RunOptions,
   ): Promise<Float32Array>;
   /** `rows` audio latents, concatenated, to mono waveforms [rows, S]. */
   decodeAudio(latents: Float32Array, rows: number, geometry: ClipGeometry): Promise<Float32Array>;
@@ -144,7 +145,7 @@ export class DelegatingBackend implements Backend {
     return this.inner.encodeText(prompts);
   }
 
-  denoise(batch: DenoiseBatch, options?: DenoiseOptions): Promise<Velocity> {
+  denoise(batch: DenoiseBatch, options?: RunOptions): Promise<Velocity> {
     return this.inner.denoise(batch, options);
   }
 
@@ -153,8 +154,9 @@ export class DelegatingBackend implements Backend {
     rows: number,
     geometry: ClipGeometry,
     which: VideoDecoder,
+    options?: RunOptions,
   ): Promise<Float32Array> {
-    return this.inner.decodeVideo(latents, rows, geometry, which);
+    return this.inner.decodeVideo(latents, rows, geometry, which, options);
   }
 
   decodeAudio(latents: Float32Array, rows: number, geometry: ClipGeometry): Promise<Float32Array> {

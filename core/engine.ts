@@ -107,9 +107,10 @@ export class Engine implements GenerationEngine {
     const pack = await loadPack(packDir, {
       ...(options.device ? { device: options.device } : {}),
       ...(threads ? { intraOpThreads: threads } : {}),
-      // Steps with no preview in flight (previews off, or between every-N previews) use
-      // every core: 33 ms instead of 50 ms per CFG call of the default denoiser here.
-      denoiserAllCores: worker,
+      // Steps and final decodes with no preview in flight (previews off, or between
+      // every-N previews) use every core: 33 ms instead of 50 ms per CFG call of the
+      // default denoiser here.
+      allCores: worker,
     });
     const previewRenderer = options.previewRenderer ??
       (worker

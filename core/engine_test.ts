@@ -299,14 +299,16 @@ Deno.test("close fails unfinished jobs with engine_closed", async () => {
   assert.equal(last?.type === "failed" && last.code, "engine_closed");
 });
 
-Deno.test("a step uses every core only while no preview renders beside it", async () => {
+Deno.test("a step or final decode uses every core only while no preview renders beside it", async () => {
   await using t = await fakeEngine({ denoise: 2 }, { previewRenderer: slowRenderer(20) });
-  const allCores = () => t.backend.calls.filter((c) => c.kind === "denoise").map((c) => c.allCores);
+  const allCores = (kind = "denoise") =>
+    t.backend.calls.filter((c) => c.kind === kind).map((c) => c.allCores);
 
   await collect(
     t.engine.generate(t.engine.resolve({ prompt: "o", steps: 4, seed: 1, previewEvery: 0 })),
   );
   assert.deepEqual(allCores(), [true, true, true, true], "previews off: every call wide");
+  assert.deepEqual(allCores("video_final"), [true], "and the final decode");
 
   t.backend.calls.length = 0;
   await collect(
@@ -315,6 +317,7 @@ Deno.test("a step uses every core only while no preview renders beside it", asyn
   const calls = allCores();
   assert.equal(calls[0], true, "nothing renders before the first step");
   assert.ok(calls.slice(1).every((wide) => !wide), `a preview follows every step: ${calls}`);
+  assert.deepEqual(allCores("video_final"), [false], "step 3's preview still renders (30 ms)");
 });
 
 Deno.test("a job's first preview comes from the linear map, later ones from the decoder", async () => {

@@ -222,11 +222,9 @@ export class StepLoop {
     const { backend } = this.#deps;
     let out: Velocity;
     try {
-      // Inline previews (a gate) run on this thread between calls, never beside one.
-      const allCores = this.#deps.previewGate !== null || !this.#previews.busy;
       out = await backend.denoise(
         assembleBatch(jobs, backend.textLength, backend.textDim),
-        { allCores },
+        { allCores: this.#allCores },
       );
     } catch (error) {
       const failure = modelError("Cannot run denoiser step")(error);
@@ -304,6 +302,14 @@ export class StepLoop {
     }
   }
 
+  /**
+   * Whether a model call may use every core now: no preview renders beside it. Inline
+   * previews (a gate) run on this thread between calls, never beside one.
+   */
+  get #allCores(): boolean {
+    return this.#deps.previewGate !== null || !this.#previews.busy;
+  }
+
   #inBackground(work: Promise<void>): void {
     this.#background.add(work);
     work.finally(() => this.#background.delete(work));
@@ -329,7 +335,7 @@ export class StepLoop {
     let frames: Float32Array, waveforms: Float32Array;
     try {
       [frames, waveforms] = await Promise.all([
-        backend.decodeVideo(video, rows, g, "final"),
+        backend.decodeVideo(video, rows, g, "final", { allCores: this.#allCores }),
         backend.decodeAudio(audio, rows, g),
       ]);
     } catch (error) {

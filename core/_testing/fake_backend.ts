@@ -8,8 +8,8 @@
 import {
   type Backend,
   type DenoiseBatch,
-  type DenoiseOptions,
   type ModelStats,
+  type RunOptions,
   StatsRecorder,
   type TextEncoding,
   type Velocity,
@@ -66,7 +66,7 @@ export class FakeBackend implements Backend {
       }))));
   }
 
-  denoise(batch: DenoiseBatch, options: DenoiseOptions = {}): Promise<Velocity> {
+  denoise(batch: DenoiseBatch, options: RunOptions = {}): Promise<Velocity> {
     this.calls.push({
       kind: "denoise",
       rows: batch.rows,
@@ -104,8 +104,9 @@ export class FakeBackend implements Backend {
     rows: number,
     g: ClipGeometry,
     which: VideoDecoder,
+    options: RunOptions = {},
   ): Promise<Float32Array> {
-    this.calls.push({ kind: `video_${which}`, rows });
+    this.calls.push({ kind: `video_${which}`, rows, allCores: options.allCores ?? false });
     if (which === "final") this.decodedFinal.push(...splitRows(latents, rows, g.videoSize));
     return this.#stats.time(`${which}_decoder`, async () => {
       await sleep((which === "final" ? this.delays.finalDecode : this.delays.previewDecode) ?? 0);

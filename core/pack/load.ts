@@ -18,11 +18,11 @@ export interface PackOptions {
   /** Threads per session for one op; onnxruntime's default is every core. */
   intraOpThreads?: number;
   /**
-   * Also open the denoiser with every core (`Pack.denoiserAllCores`) when
-   * `intraOpThreads` leaves some to the preview worker: steps with no preview in
-   * flight can use them.
+   * Also open the denoiser and the final video decoder with every core
+   * (`Pack.allCores`) when `intraOpThreads` leaves some to the preview worker: calls
+   * with no preview in flight can use them.
    */
-  denoiserAllCores?: boolean;
+  allCores?: boolean;
   /**
    * Which sessions to create (default: all but the optional encoders). The preview
    * worker opens only its two decoders.
@@ -30,14 +30,18 @@ export interface PackOptions {
   components?: readonly ComponentName[];
 }
 
+/** The components worth a second, all-core session: the ones the step loop runs. */
+const ALL_CORES_COMPONENTS = ["denoiser", "video_decoder"] as const;
+type AllCoresComponent = typeof ALL_CORES_COMPONENTS[number];
+
 /** An opened pack: manifest, tokenizer and one live session per component. */
 export interface Pack {
   dir: string;
   manifest: Manifest;
   tokenizer: PackTokenizer;
   sessions: Partial<Record<ComponentName, ort.InferenceSession>>;
-  /** The denoiser again, with every core (see PackOptions.denoiserAllCores). */
-  denoiserAllCores?: ort.InferenceSession;
+  /** The denoiser and the final video decoder again, with every core (see PackOptions). */
+  allCores?: Partial<Record<AllCoresComponent, ort.InferenceSession>>;
 }
 
 async function readJson(path: string, what: string): Promise<unknown> {
@@ -105,16 +109,22 @@ export async function loadPack(dir: string, options: PackOptions = {}): Promise<
     }
   }));
   const cores = navigator.hardwareConcurrency;
-  const wide = options.denoiserAllCores && options.intraOpThreads &&
-      options.intraOpThreads < cores && manifest.components.denoiser
-    ? await ort.InferenceSession.create(join(dir, manifest.components.denoiser.file), {
-      ...sessionOptions,
-      intraOpNumThreads: cores,
-      // Used only while nothing else computes, so its threads may spin between ops:
-      // two threads took a CFG call of the default denoiser from 50 to 33 ms with
-      // spinning, to 43-53 ms without.
-      extra: { session: { intra_op: { allow_spinning: "1" } } },
-    })
-    : undefined;
-  return { dir, manifest, tokenizer, sessions, ...(wide ? { denoiserAllCores: wide } : {}) };
+  const allCores: Pack["allCores"] = {};
+  if (options.allCores && options.intraOpThreads && options.intraOpThreads < cores) {
+    await Promise.all(ALL_CORES_COMPONENTS.map(async (name) => {
+      const spec = manifest.components[name];
+      if (!spec) return;
+      allCores[name] = await ort.InferenceSession.create(join(dir, spec.file), {
+        ...sessionOptions,
+        intraOpNumThreads: cores,
+        // Used only while nothing else computes, so its threads may spin between ops:
+        // two threads took a CFG call of the default denoiser from 50 to 33 ms with
+        // spinning, to 43-53 ms without; the video decoder from 60 to 44 ms. They stop
+        // spinning when a call returns: else the denoiser's spinning threads slowed the
+        // final decode after its last step (video decoder 44-75 ms, not 36-41 ms).
+        extra: { session: { intra_op: { allow_spinning: "1" }, force_spinning_stop: "1" } },
+      });
+    }));
+  }
+  return { dir, manifest, tokenizer, sessions, allCores };
 }

@@ -8,8 +8,8 @@ import * as ort from "onnxruntime-node";
 import type {
   Backend,
   DenoiseBatch,
-  DenoiseOptions,
   ModelStats,
+  RunOptions,
   TextEncoding,
   Velocity,
   VideoDecoder,
@@ -136,13 +136,12 @@ export class OnnxBackend implements Backend {
     }));
   }
 
-  async denoise(batch: DenoiseBatch, options: DenoiseOptions = {}): Promise<Velocity> {
+  async denoise(batch: DenoiseBatch, options: RunOptions = {}): Promise<Velocity> {
     const B = batch.rows, L = this.textLength, D = this.textDim, g = batch.geometry;
     const t = (input: string, data: Numbers, dims: number[]) =>
       tensor(this.#pack, "denoiser", input, data, dims);
-    const session = options.allCores && this.#pack.denoiserAllCores
-      ? this.#pack.denoiserAllCores
-      : this.#pack.sessions.denoiser;
+    const session = (options.allCores && this.#pack.allCores?.denoiser) ||
+      this.#pack.sessions.denoiser;
     const [video, audio] = await this.#run(
       "denoiser",
       {
@@ -164,14 +163,16 @@ export class OnnxBackend implements Backend {
     rows: number,
     geometry: ClipGeometry,
     which: VideoDecoder,
+    options: RunOptions = {},
   ): Promise<Float32Array> {
     const component = which === "final" ? "video_decoder" : "preview_decoder";
     const feeds = {
       latent: tensor(this.#pack, component, "latent", latents, [rows, ...geometry.video]),
     };
+    const wide = which === "final" && options.allCores && this.#pack.allCores?.video_decoder;
     const [frames] = await this.#run(component, feeds, {
       frames: [rows, geometry.frames, geometry.height, geometry.width, 3],
-    });
+    }, wide || undefined);
     return frames!;
   }
 
@@ -194,6 +195,10 @@ export class OnnxBackend implements Backend {
   }
 
   async close(): Promise<void> {
-    await Promise.all(Object.values(this.#pack.sessions).map((s) => s.release()));
+    const sessions = [
+      ...Object.values(this.#pack.sessions),
+      ...Object.values(this.#pack.allCores ?? {}),
+    ];
+    await Promise.all(sessions.map((s) => s.release()));
   }
 }
