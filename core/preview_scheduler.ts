@@ -88,19 +88,9 @@ export class PreviewScheduler<J extends PreviewSubject> {
     this.#pump();
   }
 
-  /**
-   * Resolves when nothing renders (requests still waiting on a closed gate stay), or
-   * after `timeoutMs` if given.
-   */
-  async idle(timeoutMs?: number): Promise<void> {
-    if (timeoutMs === undefined) {
-      while (this.#current) await this.#current;
-      return;
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<void>((done) => (timer = setTimeout(done, timeoutMs)));
-    await Promise.race([this.idle(), timeout]);
-    clearTimeout(timer);
+  /** Resolves when nothing renders (requests still waiting on a closed gate stay). */
+  async idle(): Promise<void> {
+    while (this.#current) await this.#current;
   }
 
   #pump(): void {

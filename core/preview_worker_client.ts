@@ -48,10 +48,7 @@ export class PreviewWorker implements PreviewRenderer {
         self.#fail(error);
       };
     });
-    // Every core: the step loop lets a lone render finish before its next step (see
-    // step_loop.ts), so a render mostly runs with the cores to itself.
-    const intraOpThreads = navigator.hardwareConcurrency;
-    const init: ToWorker = { type: "init", packDir, options, intraOpThreads };
+    const init: ToWorker = { type: "init", packDir, options, intraOpThreads: 1 };
     worker.postMessage(init);
     try {
       await ready;

@@ -47,12 +47,6 @@ export interface LoopDeps {
  */
 const FIRST_FRAMES_WAIT_MS = 50;
 
-/**
- * The longest a step waits for the preview render in flight (see #denoise): above the
- * default pack's ~12 ms render on this machine, well below a one-core step (~55 ms).
- */
-const RENDER_WAIT_MS = 25;
-
 /** The step just taken asks for the job's first preview. */
 const isFirstPreview = (job: Job) =>
   job.request.previewEvery > 0 && job.step === job.request.previewEvery;
@@ -216,14 +210,6 @@ export class StepLoop {
   }
 
   async #denoise(candidates: Job[]): Promise<void> {
-    // A preview render still in flight, with none waiting behind it: let it finish
-    // (bounded) so this call gets every core. Measured on 2 cores, default pack: a
-    // step beside a render took ~55 ms on one core; the render alone ~12 ms, then the
-    // step 33 ms on both. With renders queued for other jobs the worker stays busy
-    // anyway, and the step goes ahead on its own core at once.
-    if (!this.#deps.previewGate && this.#previews.pending === 0) {
-      await this.#previews.idle(RENDER_WAIT_MS);
-    }
     const jobs = candidates.filter((j) => !this.#checkCancel(j));
     if (jobs.length === 0) return;
     for (const job of jobs) {
