@@ -15,7 +15,7 @@ import { existsSync } from "node:fs";
 import { DEFAULT_PACK_DIR, Engine } from "../../core/engine.ts";
 import type { GenerationRequest } from "../../core/types.ts";
 import { fmt, median, table } from "./_table.ts";
-import { torchSpeedup } from "./torch.ts";
+import { torchVsEmerge } from "./torch.ts";
 import { streamBench } from "./stream.ts";
 import { soakBench } from "./soak.ts";
 import { denoiserScaling } from "./_scaling.ts";
@@ -226,13 +226,25 @@ console.log(table(
   await denoiserScaling(packDir, quick ? 3 : 10),
 ));
 
-const torch = await torchSpeedup({
-  emergeSeconds: single / 1000,
+const versus = await torchVsEmerge({
+  emergeSeconds: async () => {
+    const walls = [];
+    for (let r = 0; r < repeats; r++) walls.push((await timeOne({ previewEvery: 0 })).wall);
+    return median(walls) / 1000;
+  },
   steps: defaults.steps,
   seed: 100,
   prompt: PROMPT,
   packDir,
 });
+const torch = versus && versus.torch / versus.emerge;
+if (versus) {
+  console.log(table("vs PyTorch eager (models/bench_torch.py, best of 1 and 2 threads)", [
+    "torch s",
+    "Emerge s (timed right after)",
+    "speedup",
+  ], [[versus.torch, versus.emerge, torch!]]));
+}
 await engine.close();
 await Deno.remove(outDir, { recursive: true });
 // The service around the engine: time to first preview and watcher fan-out (issue 5),

@@ -12,10 +12,14 @@
 import { findFfmpeg } from "../../core/media/ffmpeg.ts";
 import { PYTHON, torchMissing } from "../../models/train.ts";
 
-/** What the torch hook gets: the engine's measured wall time for the same request. */
+/** What the torch hook gets: a way to time the engine on the same request. */
 export interface TorchComparison {
-  /** Emerge's wall seconds for one default generation, previews off, outputs written. */
-  emergeSeconds: number;
+  /**
+   * Times Emerge's wall seconds for one default generation, previews off, outputs
+   * written. Called right after the baseline, so both meet the same machine load: on
+   * this shared 2-core VM, Emerge's time alone drifted 390-480 ms between bench runs.
+   */
+  emergeSeconds: () => Promise<number>;
   steps: number;
   seed: number;
   prompt: string;
@@ -23,8 +27,10 @@ export interface TorchComparison {
   packDir?: string;
 }
 
-/** Returns torch_seconds / emerge_seconds, or null (with the reason printed) without torch. */
-export async function torchSpeedup(c: TorchComparison): Promise<number | null> {
+/** Both sides' seconds, or null (with the reason printed) without torch. */
+export async function torchVsEmerge(
+  c: TorchComparison,
+): Promise<{ torch: number; emerge: number } | null> {
   const missing = await torchMissing();
   if (missing) {
     console.error(`bench: no torch column: ${missing}`);
@@ -59,5 +65,5 @@ export async function torchSpeedup(c: TorchComparison): Promise<number | null> {
   }
   const lines = new TextDecoder().decode(run.stdout).trim().split("\n");
   const { seconds } = JSON.parse(lines.at(-1)!) as { seconds: number };
-  return seconds / c.emergeSeconds;
+  return { torch: seconds, emerge: await c.emergeSeconds() };
 }
