@@ -1,20 +1,21 @@
 /**
  * Cuts one baseline JPEG of frames stacked top to bottom (a "strip") into one
- * standalone JPEG per frame, losslessly: the entropy-coded blocks are copied, not
- * re-encoded from pixels.
+ * standalone JPEG per frame, losslessly: the quantized blocks are copied, not encoded
+ * again from pixels.
  *
  * Why: a preview is 24 small frames, and sharp's fixed cost per call (a thread-pool
  * hop and a libvips pipeline, ~0.8 ms) was most of their encode. Measured on 24
- * frames of 64x64: 24 calls took 20-30 ms, one call on the strip ~4 ms. Each frame
- * here is what encoding it alone would give, since a JPEG codes every 8x8 block (and
- * every 2x2 chroma box) on its own: only a block's DC coefficient is coded as a
- * difference to the previous block's, so the first block of each component in a
- * frame is re-coded against zero, as a fresh image starts.
+ * frames of 64x64: 24 calls took 20-30 ms, one call on the strip ~4 ms. A frame cut
+ * here decodes to exactly the pixels of the frame encoded alone, since a JPEG codes
+ * every 8x8 block (and every 2x2 chroma box) on its own: only a block's DC coefficient
+ * is coded as a difference to the previous block's, so the first block of each
+ * component in a frame is re-coded against zero, as a fresh image starts. The frames
+ * share Huffman tables fitted to their own symbols, which keeps them as small as
+ * frames encoded alone with optimized tables.
  *
  * Needs: baseline sequential Huffman coding (SOF0/SOF1), one interleaved scan, no
- * restart markers, frame height a multiple of the MCU height, and Huffman tables that
- * hold every DC category (the standard tables do: encode with `optimiseCoding: false`).
- * Returns null when the strip is anything else, so the caller encodes frame by frame.
+ * restart markers, and a frame height that is a whole number of MCU rows. Returns null
+ * when the strip is anything else, so the caller encodes frame by frame.
  */
 
 interface HuffmanTable {
