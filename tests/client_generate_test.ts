@@ -40,6 +40,10 @@ Deno.test("client generate yields lifecycle, frames and audio, and result has ab
     assert.ok(
       audio?.type === "audio" && audio.samples.length === 100 && audio.header.rate === 16000,
     );
+    // The client asks for int16 audio and hands out floats: the fake's samples are
+    // the step's sigma, so the float it gives back is that sigma to 1/32767.
+    assert.equal(audio.header.format, "pcm_s16");
+    assert.ok(audio.samples.every((v) => Math.abs(v - audio.header.sigma) <= 1 / 32767));
     const result = await gen.result;
     assert.equal(result.id, gen.id);
     assert.equal(result.outputs.video, `${server.url}/v1/videos/${gen.id}/content?variant=video`);
