@@ -29,7 +29,10 @@ import type {
 
 /** How an engine runs; every field has a default. */
 export interface EngineOptions {
-  /** Execution provider for the pack's sessions (default "cpu"). */
+  /**
+   * Execution provider for the pack's sessions (default "cpu"); `load` falls back to
+   * the CPU when CUDA is unavailable, and `engine.device` tells which one runs.
+   */
   device?: Device;
   /**
    * onnxruntime intra-op threads per session of the step loop. Default: one core is
@@ -69,6 +72,8 @@ const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
  */
 export class Engine implements GenerationEngine {
   readonly manifest: Manifest;
+  /** Where the pack's sessions run (the CPU when CUDA was asked for but is unavailable). */
+  readonly device: Device;
   #backend: Backend;
   #previews: PreviewRenderer;
   #loop: StepLoop;
@@ -79,6 +84,7 @@ export class Engine implements GenerationEngine {
   /** An engine over any Backend (tests pass an exact-math one). */
   constructor(manifest: Manifest, backend: Backend, options: EngineOptions = {}) {
     this.manifest = manifest;
+    this.device = options.device ?? "cpu";
     this.#backend = backend;
     this.#options = {
       outDir: options.outDir ?? "data/outputs",
@@ -118,6 +124,7 @@ export class Engine implements GenerationEngine {
         : undefined);
     return new Engine(pack.manifest, new OnnxBackend(pack), {
       ...options,
+      device: pack.device,
       ...(previewRenderer ? { previewRenderer } : {}),
     });
   }

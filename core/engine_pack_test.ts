@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import * as ort from "onnxruntime-node";
 import { Engine } from "./engine.ts";
 import { loadPack } from "./pack/load.ts";
 import { OnnxBackend } from "./pack/onnx_backend.ts";
@@ -154,3 +155,44 @@ for (const mode of ["decoder", "linear"] as const) {
     },
   });
 }
+
+Deno.test({
+  name: "device cuda runs on CUDA where it opens, else on the CPU with one warning",
+  ignore: !havePack,
+  fn: async () => {
+    // Honest on both kinds of machine: whether a CUDA-only session opens here decides.
+    const cuda = await ort.InferenceSession.create(`${DEFAULT_PACK_DIR}/preview_decoder.onnx`, {
+      executionProviders: ["cuda"],
+    }).then((s) => s.release().then(() => true), () => false);
+    const expected = cuda ? "cuda" : "cpu";
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args.join(" "));
+    try {
+      const pack = await loadPack(DEFAULT_PACK_DIR, {
+        device: "cuda",
+        components: ["text_encoder"],
+      });
+      assert.equal(pack.device, expected);
+      const backend = new OnnxBackend(pack);
+      const [encoding] = await backend.encodeText([prompt]);
+      await backend.close();
+      assert.equal(encoding!.pooled.length, backend.textDim);
+      assert.ok(encoding!.pooled.some((v) => v !== 0) && encoding!.pooled.every(Number.isFinite));
+      // The probe ran once: a second load, through the engine, does not warn again.
+      const engine = await Engine.load(DEFAULT_PACK_DIR, { device: "cuda", previewWorker: false });
+      await engine.close();
+      assert.equal(engine.device, expected);
+    } finally {
+      console.warn = warn;
+    }
+    if (cuda) assert.deepEqual(warnings, []);
+    else {
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+      assert.match(
+        warnings[0]!,
+        /^emerge: CUDA was asked for but is not available \(.+\); running on the CPU$/,
+      );
+    }
+  },
+});

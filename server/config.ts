@@ -10,7 +10,12 @@
  * - EMERGE_MAX_MESSAGE_BYTES (65536): one WS text frame; over it `too_large`
  * - EMERGE_MAX_BODY_BYTES (1048576): one HTTP body; over it 413 `too_large`
  * - EMERGE_MAX_SOCKETS_PER_ADDRESS (64): open WebSockets per remote IP; over it 429 `busy`
+ *
+ * Engine:
+ * - EMERGE_DEVICE (cpu): "cpu" or "cuda"; cuda runs on the CPU, with a warning, where
+ *   CUDA is unavailable
  */
+import type { Device } from "../core/pack/load.ts";
 import { type Limits, limitsFromEnv } from "./limits/mod.ts";
 
 /** Everything `deno task start` can be told. */
@@ -35,6 +40,8 @@ export interface ServerConfig {
    * survives any process crash; full also a power cut, at one fsync per write.
    */
   dbSync: "normal" | "full";
+  /** EMERGE_DEVICE, "cpu" (default) or "cuda": where the pack's ONNX sessions run. */
+  device: Device;
   /** The EMERGE_MAX_* variables above. */
   limits: Limits;
 }
@@ -54,6 +61,7 @@ export function configFromEnv(env: Record<string, string | undefined>): ServerCo
     graceMs: number(env, "EMERGE_GRACE_SECONDS", 30, 0, 86400) * 1000,
     shutdownMs: number(env, "EMERGE_SHUTDOWN_SECONDS", 20, 0, 3600) * 1000,
     dbSync: dbSync(env.EMERGE_DB_SYNC),
+    device: device(env.EMERGE_DEVICE),
     limits: limitsFromEnv(env),
   };
 }
@@ -80,4 +88,11 @@ function dbSync(raw: string | undefined): "normal" | "full" {
     return raw === "full" ? "full" : "normal";
   }
   throw new ConfigError(`Cannot read EMERGE_DB_SYNC: "${raw}" is not "normal" or "full"`);
+}
+
+function device(raw: string | undefined): Device {
+  if (raw === undefined || raw === "" || raw === "cpu" || raw === "cuda") {
+    return raw === "cuda" ? "cuda" : "cpu";
+  }
+  throw new ConfigError(`Cannot read EMERGE_DEVICE: "${raw}" is not "cpu" or "cuda"`);
 }

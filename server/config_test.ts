@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { configFromEnv } from "./config.ts";
+import { ConfigError, configFromEnv } from "./config.ts";
 import { DEFAULT_LIMITS } from "./limits/limits.ts";
 
 Deno.test("config defaults to loopback:8080, ./data and the default pack", () => {
@@ -11,6 +11,7 @@ Deno.test("config defaults to loopback:8080, ./data and the default pack", () =>
     graceMs: 30_000,
     shutdownMs: 20_000,
     dbSync: "normal",
+    device: "cpu",
     limits: { ...DEFAULT_LIMITS },
   });
 });
@@ -40,4 +41,16 @@ Deno.test("config reads limits and the shutdown deadline, and names a bad limit"
     /Cannot read EMERGE_MAX_QUEUE: "0" is not a whole number above 0/,
   );
   assert.throws(() => configFromEnv({ EMERGE_DB_SYNC: "yes" }), /EMERGE_DB_SYNC: "yes"/);
+});
+
+Deno.test("config reads EMERGE_DEVICE, cpu unless cuda is asked, and names a bad one", () => {
+  assert.equal(configFromEnv({ EMERGE_DEVICE: "" }).device, "cpu");
+  assert.equal(configFromEnv({ EMERGE_DEVICE: "cpu" }).device, "cpu");
+  assert.equal(configFromEnv({ EMERGE_DEVICE: "cuda" }).device, "cuda");
+  assert.throws(
+    () => configFromEnv({ EMERGE_DEVICE: "gpu" }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      error.message === 'Cannot read EMERGE_DEVICE: "gpu" is not "cpu" or "cuda"',
+  );
 });

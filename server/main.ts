@@ -40,7 +40,7 @@ if (import.meta.main) {
   console.log(`emerge loading pack "${config.packDir}" on port ${loading.port}`);
   // A pack that cannot load (corrupt ONNX, wrong manifest) is an operator error:
   // refuse to start with the engine's sentence rather than accept jobs that all fail.
-  const engine = await orExit(() => Engine.load(config.packDir));
+  const engine = await orExit(() => Engine.load(config.packDir, { device: config.device }));
   const pack = JSON.parse(
     await Deno.readTextFile(join(config.packDir, "manifest.json")),
   ) as PackFacts;
@@ -67,7 +67,9 @@ if (import.meta.main) {
   }
   await loading.stop();
   const server = await emerge.serve(loading.port, config.host);
-  console.log(`emerge serving ${server.url} (pack "${config.packDir}", data "${config.dataDir}")`);
+  console.log(
+    `emerge serving ${server.url} (pack "${config.packDir}", data "${config.dataDir}", device ${engine.device})`,
+  );
   let stopping = false;
   const stop = async () => {
     if (stopping) return; // a second signal while draining changes nothing

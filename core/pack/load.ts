@@ -13,7 +13,7 @@ export type Device = "cpu" | "cuda";
 
 /** How to open a pack. */
 export interface PackOptions {
-  /** Execution provider; defaults to "cpu". */
+  /** Execution provider; defaults to "cpu". "cuda" runs on the CPU when CUDA is unavailable. */
   device?: Device;
   /** Threads per session for one op; onnxruntime's default is every core. */
   intraOpThreads?: number;
@@ -39,6 +39,8 @@ export interface Pack {
   dir: string;
   manifest: Manifest;
   tokenizer: PackTokenizer;
+  /** Where the sessions run: the CPU when CUDA was asked for but is unavailable. */
+  device: Device;
   sessions: Partial<Record<ComponentName, ort.InferenceSession>>;
   /** The denoiser and the final video decoder again, with every core (see PackOptions). */
   allCores?: Partial<Record<AllCoresComponent, ort.InferenceSession>>;
@@ -62,6 +64,40 @@ async function readJson(path: string, what: string): Promise<unknown> {
   }
 }
 
+/** Why CUDA sessions cannot be created in this process (null: they can), once asked. */
+let cudaProbe: Promise<string | null> | undefined;
+
+/**
+ * Probes CUDA once per process with a CUDA-only session of `path`. Without the probe, a
+ * machine lacking the CUDA libraries failed at session creation and the pack was reported
+ * as "not a loadable ONNX model"; now it runs on the CPU with one warning.
+ */
+function cudaUnavailable(path: string): Promise<string | null> {
+  cudaProbe ??= ort.InferenceSession.create(path, { executionProviders: ["cuda"] }).then(
+    async (session) => {
+      await session.release();
+      return null;
+    },
+    (error) => {
+      const reason = String((error as Error).message ?? error).split("\n")[0]!;
+      const short = reason.length > 120 ? `${reason.slice(0, 117)}...` : reason;
+      console.warn(
+        `emerge: CUDA was asked for but is not available (${short}); running on the CPU`,
+      );
+      return short;
+    },
+  );
+  return cudaProbe;
+}
+
+/** The smallest of `files` by size (a cheap model to probe CUDA with). */
+async function smallest(files: string[]): Promise<string> {
+  const sizes = await Promise.all(
+    files.map((file) => Deno.stat(file).then((info) => info.size, () => Infinity)),
+  );
+  return files[sizes.indexOf(Math.min(...sizes))]!;
+}
+
 /**
  * Loads the pack in `dir`; throws PackInvalidError naming the file or field at fault.
  *
@@ -78,8 +114,21 @@ export async function loadPack(dir: string, options: PackOptions = {}): Promise<
     await readJson(join(dir, manifest.tokenizer.file), "tokenizer"),
     { maxLength: manifest.tokenizer.max_length, padId: manifest.tokenizer.pad_id },
   );
+  const entries = Object.entries(manifest.components).filter(([, spec]) => spec !== undefined);
+  // Encoders are optional and unused by sampling; skip them to save memory.
+  const needed = entries.filter(([name]) =>
+    options.components
+      ? options.components.includes(name as ComponentName)
+      : !name.endsWith("_encoder") || name === "text_encoder"
+  );
+  // CUDA asked for but unable to start runs on the CPU (cudaUnavailable warns once).
+  let device: Device = "cpu";
+  if (options.device === "cuda" && needed.length > 0) {
+    const probe = await smallest(needed.map(([, spec]) => join(dir, spec!.file)));
+    if (await cudaUnavailable(probe) === null) device = "cuda";
+  }
   const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: options.device === "cuda" ? ["cuda", "cpu"] : ["cpu"],
+    executionProviders: device === "cuda" ? ["cuda", "cpu"] : ["cpu"],
     graphOptimizationLevel: "all",
     // onnxruntime's pool threads spin-wait after each op by default. With a preview
     // decoder, an audio decoder and the denoiser sharing two cores, the spinning
@@ -87,14 +136,7 @@ export async function loadPack(dir: string, options: PackOptions = {}): Promise<
     extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
   };
-  const entries = Object.entries(manifest.components).filter(([, spec]) => spec !== undefined);
   const sessions: Pack["sessions"] = {};
-  // Encoders are optional and unused by sampling; skip them to save memory.
-  const needed = entries.filter(([name]) =>
-    options.components
-      ? options.components.includes(name as ComponentName)
-      : !name.endsWith("_encoder") || name === "text_encoder"
-  );
   await Promise.all(needed.map(async ([name, spec]) => {
     const path = join(dir, spec!.file);
     try {
@@ -126,5 +168,5 @@ export async function loadPack(dir: string, options: PackOptions = {}): Promise<
       });
     }));
   }
-  return { dir, manifest, tokenizer, sessions, allCores };
+  return { dir, manifest, tokenizer, device, sessions, allCores };
 }
