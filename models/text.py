@@ -7,6 +7,7 @@ learns the synonyms and word orders of the captions, and its pooled vector gives
 the denoiser the whole prompt at once.
 """
 import json
+import math
 import re
 
 import torch
@@ -54,7 +55,9 @@ def masked_attention(q, k, v, key_mask):
     whose keys are all masked (the empty prompt) free of NaN; None attends to all. Written out because
     torch 1.13 has no scaled_dot_product_attention.
     """
-    scores = q @ k.transpose(-1, -2) / (q.shape[-1] ** 0.5)  # (B, h, N, M)
+    # The scale is a Python number (head widths are fixed), so an ONNX export gets a
+    # constant on q, not a Shape -> Cast -> Pow -> Div chain on every score.
+    scores = (q * (1.0 / math.sqrt(int(q.shape[-1])))) @ k.transpose(-1, -2)  # (B, h, N, M)
     if key_mask is not None:
         scores = scores.masked_fill(key_mask[:, None, None, :] == 0, -1e4)
     return scores.softmax(-1) @ v
