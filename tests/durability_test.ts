@@ -9,7 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import type { JobEvent, ServerMessage } from "../client/protocol.ts";
+import { initialState } from "../server/jobs/state.ts";
+import { SCHEMA_SQL, SCHEMA_VERSION, SqliteJobStore } from "../server/store/mod.ts";
 import { probe } from "./_media.ts";
 import { isTerminal, spawnServer, TestSocket } from "./_server.ts";
 
@@ -109,6 +112,82 @@ Deno.test({
       await Deno.remove(dataDir, { recursive: true });
     }
   },
+});
+
+Deno.test({
+  name: "a generate retried with its clientId after kill -9 and restart replays the same job",
+  ignore: missing !== null,
+  sanitizeResources: false,
+  async fn() {
+    const dataDir = await Deno.makeTempDir({ prefix: "emerge_idempotent_" });
+    const env = { EMERGE_PACK: PACK };
+    try {
+      const first = await spawnServer(env, { dataDir });
+      const ws = await TestSocket.open(first.wsUrl);
+      const [id] = await submit(ws, 1, 30);
+      await ws.next((m) => m.type === "step", { ms: 120_000 });
+      const status = await first.kill("SIGKILL");
+      assert.equal(status.signal, "SIGKILL");
+
+      const second = await spawnServer(env, { dataDir });
+      try {
+        assert.match(second.ready, /recovered 1 unfinished/);
+        // The client never saw its job id (say), so it retries with the same clientId.
+        const retry = await TestSocket.open(second.wsUrl);
+        retry.send({ type: "generate", ...REQUEST, steps: 30, seed: 100, clientId: "c0" });
+        const reply = await retry.next((m) => "job" in m || m.type === "error", { ms: 60_000 });
+        assert.ok(
+          reply.type === "queued" && reply.job === id && reply.clientId === "c0",
+          `the retry replays job "${id}" from its start: ${JSON.stringify(reply)}`,
+        );
+        const end = await retry.next(isTerminal, { ms: 120_000 });
+        assert.ok(end.type === "done" && end.job === id, JSON.stringify(end));
+        await retry.close();
+        const list = await (await fetch(`${second.url}/v1/videos`)).json();
+        assert.deepEqual(list.data.map((v: { id: string }) => v.id), [id], "no second job");
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("a job database from before clientId was kept opens, gains the column, keeps its rows", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "emerge_schema_v1_" });
+  const path = join(dir, "emerge.db");
+  try {
+    // Version 1's table: today's without the client_id line.
+    const v1 = SCHEMA_SQL.replace(/^\s*client_id\s.*\n/m, "");
+    assert.notEqual(v1, SCHEMA_SQL);
+    const old = new DatabaseSync(path);
+    old.exec(`${v1} PRAGMA user_version = 1;`);
+    old.prepare(
+      `INSERT INTO jobs (id, model, request, status, state, created_at, updated_at)
+       VALUES ('video_old', 'emerge', '{"prompt":"x","steps":2}', 'queued', ?, 1, 1)`,
+    ).run(JSON.stringify(initialState(2)));
+    old.close();
+
+    const store = new SqliteJobStore(path);
+    try {
+      const [record] = store.unfinished();
+      assert.equal(record?.id, "video_old");
+      assert.equal(record.clientId, undefined);
+      store.save({ ...record, id: "video_new", clientId: "c1", owner: "o" });
+      assert.equal(store.get("video_new")?.clientId, "c1");
+    } finally {
+      store.close();
+    }
+    const reopened = new DatabaseSync(path);
+    const { user_version } = reopened.prepare("PRAGMA user_version").get() as {
+      user_version: number;
+    };
+    reopened.close();
+    assert.equal(user_version, SCHEMA_VERSION);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
 
 Deno.test({

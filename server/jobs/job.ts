@@ -53,6 +53,8 @@ export interface JobInit {
 export class Job {
   readonly id: string;
   readonly createdAt: number;
+  /** Seq before this run's first event: 0, or above the last run's after a restart. */
+  readonly seqBase: number;
   /** Resolves when the pump has seen the last event. */
   readonly settled: Promise<void>;
   #init: JobInit;
@@ -70,7 +72,8 @@ export class Job {
     this.#init = init;
     this.id = init.handle.id;
     this.createdAt = init.createdAt ?? Date.now();
-    this.#seq = init.seqBase ?? 0;
+    this.seqBase = init.seqBase ?? 0;
+    this.#seq = this.seqBase;
     this.#state = { ...initialState(init.handle.request.steps), seq: this.#seq };
     this.#log = new EventLog(init.logEvents, this.#state);
     // The outcome arrives as an event too; this only keeps a rejection from going unhandled.
@@ -96,6 +99,7 @@ export class Job {
       files: this.#files,
       ...(this.#init.owner !== undefined ? { owner: this.#init.owner } : {}),
       ...(this.#init.remixOf !== undefined ? { remixOf: this.#init.remixOf } : {}),
+      ...(this.#init.clientId !== undefined ? { clientId: this.#init.clientId } : {}),
     };
   }
 

@@ -42,7 +42,10 @@ export interface CreateOptions {
   remixOf?: string;
   /** Who counts against the per-client limit when there is no owner (a socket's session id). */
   client?: string;
-  /** Runs an acknowledged job again after a restart: its id, time and seq base; no limits apply. */
+  /**
+   * Runs an acknowledged job again after a restart: its id, time and seq base; no
+   * limits apply, and its `clientId` maps to it again so a retried generate replays it.
+   */
   restore?: { id: string; createdAt: number; seqBase: number };
 }
 
@@ -78,7 +81,8 @@ export class JobRegistry {
       ? undefined
       : `${options.owner ?? ""}\u0000${options.clientId}`;
     const known = key === undefined ? undefined : this.#jobs.get(this.#byClientId.get(key) ?? "");
-    if (known) return { job: known, existing: true };
+    // A restore always runs its own job: an older one with the same key may be repaired.
+    if (known && !options.restore) return { job: known, existing: true };
     const { engine, dataDir } = this.#options;
     const request = engine.resolve(partial);
     const client = options.owner ?? options.client;
@@ -109,7 +113,10 @@ export class JobRegistry {
     });
     this.#count(client, +1);
     this.#jobs.set(job.id, job);
-    if (key !== undefined) this.#byClientId.set(key, job.id);
+    // The newest job holds a key, as without a restart: only it can still be unfinished.
+    if (key !== undefined && !(known && known.createdAt > job.createdAt)) {
+      this.#byClientId.set(key, job.id);
+    }
     return { job, existing: false };
   }
 
@@ -218,7 +225,7 @@ export class JobRegistry {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       this.#jobs.delete(job.id);
-      if (key !== undefined) this.#byClientId.delete(key);
+      if (key !== undefined && this.#byClientId.get(key) === job.id) this.#byClientId.delete(key);
     }, this.#options.retainMs);
     this.#timers.add(timer);
   }

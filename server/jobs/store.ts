@@ -21,6 +21,8 @@ export interface JobRecord {
   owner?: string;
   /** The video this one remixes (REST remix). */
   remixOf?: string;
+  /** The client's idempotency key (WS generate), scoped by `owner`; kept so a restart keeps it. */
+  clientId?: string;
 }
 
 /** A page request of {@linkcode JobStore.list}, newest first unless `order` is "asc". */

@@ -4,7 +4,9 @@
  * so the same clip), and a done job whose files are missing or cut short does too.
  * Cancelled and failed jobs stay as they are. A job is re-run at most
  * `maxAttempts` times in all, so one that crashes the server every time (a
- * poison request) ends failed instead of looping forever.
+ * poison request) ends failed instead of looping forever. A job run again keeps
+ * its clientId, so a generate retried with it (same owner) replays that job
+ * instead of starting another, as it would have without the restart.
  */
 import { join } from "node:path";
 import type { JobRegistry } from "../jobs/registry.ts";
@@ -50,6 +52,7 @@ export function recoverJobs(
       detached: true,
       ...(record.owner !== undefined ? { owner: record.owner } : {}),
       ...(record.remixOf !== undefined ? { remixOf: record.remixOf } : {}),
+      ...(record.clientId !== undefined ? { clientId: record.clientId } : {}),
       restore: {
         id: record.id,
         createdAt: record.createdAt,

@@ -6,8 +6,11 @@
  * file from a missing or truncated one.
  */
 
-/** Bumped when the table changes shape; a newer file is refused, not guessed at. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bumped when the table changes shape; a newer file is refused, not guessed at.
+ * 2: `client_id`, so a generate retried after a restart finds its job.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** Creates the table if absent. `STRICT` makes SQLite refuse a wrongly typed value. */
 export const SCHEMA_SQL = `
@@ -16,6 +19,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   id           TEXT NOT NULL UNIQUE,              -- video_<24 hex>
   owner        TEXT,                              -- API key owner; NULL: no keys
   remix_of     TEXT,
+  client_id    TEXT,                              -- WS generate's clientId, scoped by owner
   model        TEXT NOT NULL,
   request      TEXT NOT NULL,                     -- resolved GenerationRequest, JSON
   status       TEXT NOT NULL,                     -- queued|running|done|cancelled|failed
@@ -30,3 +34,10 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
 CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (owner, seq);
 `;
+
+/**
+ * Columns added since version 1, with their types. A file from an older server
+ * lacks them (CREATE TABLE IF NOT EXISTS leaves its table as it is), so opening
+ * adds each one missing; older rows read NULL there.
+ */
+export const ADDED_COLUMNS: Readonly<Record<string, string>> = { client_id: "TEXT" };

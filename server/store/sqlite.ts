@@ -14,7 +14,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { GenerationOutputs } from "../../core/types.ts";
 import { isTerminal, type JobState } from "../jobs/state.ts";
 import type { JobRecord, JobStore, ListPage, ListQuery } from "../jobs/store.ts";
-import { SCHEMA_SQL, SCHEMA_VERSION } from "./schema.ts";
+import { ADDED_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from "./schema.ts";
 
 /** How the database is opened. */
 export interface SqliteStoreOptions {
@@ -31,6 +31,7 @@ interface Row {
   id: string;
   owner: string | null;
   remix_of: string | null;
+  client_id: string | null;
   model: string;
   request: string;
   state: string;
@@ -41,8 +42,8 @@ interface Row {
   completed_at: number | null;
 }
 
-const COLUMNS =
-  "id, owner, remix_of, model, request, state, files, file_sizes, attempt, created_at, completed_at";
+const COLUMNS = "id, owner, remix_of, client_id, model, request, state, files, file_sizes, " +
+  "attempt, created_at, completed_at";
 
 /** Jobs in one SQLite file. */
 export class SqliteJobStore implements JobStore {
@@ -73,12 +74,19 @@ export class SqliteJobStore implements JobStore {
       );
     }
     this.#db.exec(SCHEMA_SQL);
+    const columns = this.#db.prepare("PRAGMA table_info(jobs)").all() as unknown as {
+      name: string;
+    }[];
+    const have = new Set(columns.map((c) => c.name));
+    for (const [name, type] of Object.entries(ADDED_COLUMNS)) {
+      if (!have.has(name)) this.#db.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${type}`);
+    }
     this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     this.#upsert = this.#db.prepare(`
-      INSERT INTO jobs (id, owner, remix_of, model, request, status, state, files, file_sizes,
-                        created_at, completed_at, updated_at)
-      VALUES (:id, :owner, :remix_of, :model, :request, :status, :state, :files, :file_sizes,
-              :created_at, :completed_at, :updated_at)
+      INSERT INTO jobs (id, owner, remix_of, client_id, model, request, status, state, files,
+                        file_sizes, created_at, completed_at, updated_at)
+      VALUES (:id, :owner, :remix_of, :client_id, :model, :request, :status, :state, :files,
+              :file_sizes, :created_at, :completed_at, :updated_at)
       ON CONFLICT (id) DO UPDATE SET
         status = excluded.status, state = excluded.state, files = excluded.files,
         file_sizes = excluded.file_sizes, completed_at = excluded.completed_at,
@@ -94,6 +102,7 @@ export class SqliteJobStore implements JobStore {
       id: record.id,
       owner: record.owner ?? null,
       remix_of: record.remixOf ?? null,
+      client_id: record.clientId ?? null,
       model: record.model,
       request: JSON.stringify(record.request),
       status,
@@ -211,6 +220,7 @@ function toRecord(row: Row): JobRecord {
   };
   if (row.owner !== null) record.owner = row.owner;
   if (row.remix_of !== null) record.remixOf = row.remix_of;
+  if (row.client_id !== null) record.clientId = row.client_id;
   return record;
 }
 

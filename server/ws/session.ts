@@ -172,8 +172,9 @@ export class StreamSession {
         ref,
       );
     }
-    // A retried generate (same clientId) replays the job from its start.
-    this.#watch(created.job, 0);
+    // A retried generate (same clientId) replays the job from its start: the start of
+    // this run, so a job run again after a restart opens with queued too, not a snapshot.
+    this.#watch(created.job, created.job.seqBase);
   }
 
   get #engine() {
