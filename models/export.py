@@ -1,7 +1,9 @@
 """Export trained models as an Emerge pack: ONNX files, manifest.json, tokenizer.json
 and the model card's facts (see models/PACK.md for the contract)."""
+import copy
 import inspect
 import json
+import math
 import os
 import time
 
@@ -24,6 +26,27 @@ def export_onnx(module, args, path, inputs: dict, outputs: dict) -> dict:
     os.replace(tmp, path)
     describe = lambda spec: {n: {"dtype": d, "shape": list(s)} for n, (d, s) in spec.items()}  # noqa: E731
     return {"file": os.path.basename(path), "inputs": describe(inputs), "outputs": describe(outputs)}
+
+
+class FusableTanhGelu(torch.nn.Module):
+    """nn.GELU("tanh") written out as onnxruntime's FastGelu fusion expects it (with
+    pow(x, 3)). torch exports nn.GELU("tanh") as 8 elementwise ops that the fusion does
+    not match; this form becomes one FastGelu node that also takes the Linear's bias.
+    Measured on the default denoiser: a one-core CFG call ~7 % faster, same values to 5e-8.
+    Swapped in only for export: in training the builtin is one fused kernel."""
+
+    def forward(self, x):
+        return x * 0.5 * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3))))
+
+
+def fusable(module):
+    """`module` with every nn.GELU("tanh") replaced by FusableTanhGelu, in place."""
+    for name, child in module.named_children():
+        if isinstance(child, torch.nn.GELU) and child.approximate == "tanh":
+            setattr(module, name, FusableTanhGelu())
+        else:
+            fusable(child)
+    return module
 
 
 def parameter_count(module) -> int:
@@ -54,7 +77,7 @@ def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_wit
             {"input_ids": ("int64", ["batch", "tokens"]), "attention_mask": ("int64", ["batch", "tokens"])},
             {"text_tokens": ("float32", ["batch", "tokens", dt]), "text_pooled": ("float32", ["batch", dt])}),
         "denoiser": export_onnx(
-            models["dit"], (ex_v, ex_a, torch.rand(2), ex_tokens, ex_mask, ex_pooled), path("denoiser"),
+            fusable(copy.deepcopy(models["dit"])), (ex_v, ex_a, torch.rand(2), ex_tokens, ex_mask, ex_pooled), path("denoiser"),
             {"video": video_latent, "audio": audio_latent, "sigma": ("float32", ["batch"]),
              "text_tokens": ("float32", ["batch", "tokens", dt]), "text_mask": ("float32", ["batch", "tokens"]),
              "text_pooled": ("float32", ["batch", dt])},
