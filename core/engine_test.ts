@@ -314,10 +314,24 @@ Deno.test("a step or final decode uses every core only while no preview renders 
   await collect(
     t.engine.generate(t.engine.resolve({ prompt: "p", steps: 4, seed: 1, previewEvery: 1 })),
   );
-  const calls = allCores();
-  assert.equal(calls[0], true, "nothing renders before the first step");
-  assert.ok(calls.slice(1).every((wide) => !wide), `a preview follows every step: ${calls}`);
+  // Nothing renders before step 1; the loop waits out the first preview (30 ms) before
+  // step 2; steps 3 and 4 run beside the renders of steps 2 and 3.
+  assert.deepEqual(allCores(), [true, true, false, false]);
   assert.deepEqual(allCores("video_final"), [false], "step 3's preview still renders (30 ms)");
+});
+
+Deno.test("a job's first preview, frames and sound, goes out before its second step", async () => {
+  // Frames 5 ms into the render, sound 10 ms later, steps of 5 ms: without waiting for
+  // the sound, step 2 would end first (the first sound once came ~95 ms after step 1).
+  await using t = await fakeEngine({ denoise: 5 }, { previewRenderer: slowRenderer(5) });
+  const events = await collect(
+    t.engine.generate(t.engine.resolve({ prompt: "f", steps: 4, seed: 1, previewEvery: 1 })),
+  );
+  const step2 = events.findIndex((e) => e.type === "step" && e.i === 2);
+  const sound1 = events.findIndex((e) =>
+    e.type === "preview" && e.preview.kind === "audio" && e.preview.step === 1
+  );
+  assert.ok(sound1 >= 0 && sound1 < step2, `step 1's sound at ${sound1}, step 2 at ${step2}`);
 });
 
 Deno.test("a job's first preview comes from the linear map, later ones from the decoder", async () => {

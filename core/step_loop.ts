@@ -5,7 +5,7 @@
  * unconditional rows side by side, and takes each job's scheduler step. Previews are
  * posted to a PreviewScheduler (latest-wins, rendered in a worker when there is one)
  * and final decodes are started, not awaited, so the next call never waits on them;
- * the one wait is for a job's first preview frames, bounded (see #firstFrames).
+ * the one wait is for a job's first preview, bounded (see #firstPreview).
  *
  * Before every model call the loop yields to the event loop (yield.ts): onnxruntime
  * holds the JS thread for the whole call, so that yield is the only moment a cancel
@@ -41,11 +41,11 @@ export interface LoopDeps {
 }
 
 /**
- * The longest the loop waits for a job's first preview frames (see #firstFrames): their
- * render took 30-47 ms on the default pack with this 2-core machine loaded, so a busy
- * or stuck renderer costs each job at most this, once.
+ * The longest the loop waits for a job's first preview (see #firstPreview): its coarse
+ * frames and its sound take ~15 ms on the default pack with this 2-core machine, so a
+ * busy or stuck renderer costs each job at most this, once.
  */
-const FIRST_FRAMES_WAIT_MS = 50;
+const FIRST_PREVIEW_WAIT_MS = 50;
 
 /** The step just taken asks for the job's first preview. */
 const isFirstPreview = (job: Job) =>
@@ -105,8 +105,8 @@ export class StepLoop {
   /** Final decodes in flight, so `idle()` can wait for them. */
   #background = new Set<Promise<void>>();
   #previews: PreviewScheduler<Job>;
-  /** Wakes the loop when a job's first preview frames are out (see #firstFrames). */
-  #framesWaiters = new Map<Job, () => void>();
+  /** Wakes the loop when a job's first preview is out, frames and sound (see #firstPreview). */
+  #previewWaiters = new Map<Job, () => void>();
 
   constructor(deps: LoopDeps) {
     this.#deps = deps;
@@ -114,11 +114,12 @@ export class StepLoop {
       render: deps.previews.render.bind(deps.previews),
       deliver: (job, preview) => {
         job.emit({ type: "preview", preview });
-        if (preview.kind === "video") this.#framesWaiters.get(job)?.();
+        // The sound is a preview's last part (renderPreview).
+        if (preview.kind === "audio") this.#previewWaiters.get(job)?.();
       },
       // A failed preview is not a failed job: the final decode may still work.
       onError: (job, r, error) => {
-        this.#framesWaiters.get(job)?.();
+        this.#previewWaiters.get(job)?.();
         console.warn(
           `Cannot render preview of "${job.id}" at step ${r.step}: ${(error as Error).message}`,
         );
@@ -240,36 +241,37 @@ export class StepLoop {
     const firstPreview = this.#deps.previewGate
       ? []
       : jobs.filter((j) => j.state === "running" && isFirstPreview(j));
-    if (firstPreview.length > 0) await this.#firstFrames(firstPreview);
+    if (firstPreview.length > 0) await this.#firstPreview(firstPreview);
   }
 
   /**
-   * Waits until the frames of these jobs' first preview are out, or the jobs are
-   * cancelled, or FIRST_FRAMES_WAIT_MS passed. onnxruntime holds this thread for a whole
-   * denoiser call (yield.ts), so frames the worker finishes during the next call could
-   * only be handed on after it: the first preview came one step late, ~100 ms after the
-   * first step (issue 5: target first step + 20 ms). Only a job's first preview waits:
-   * it is what a watcher looks at an empty screen for; it costs the loop the frames'
-   * render once per job (the audio follows on its own, see renderPreview); later
-   * previews are latest-wins and go out between calls.
+   * Waits until these jobs' first preview is out, frames and sound, or the jobs are
+   * cancelled, or FIRST_PREVIEW_WAIT_MS passed. onnxruntime holds this thread for a whole
+   * denoiser call (yield.ts), so parts the worker finishes during the next call could
+   * only be handed on after it: the first frames came one step late, ~100 ms after the
+   * first step (issue 5: target first step + 20 ms), and when only the frames were
+   * waited for, the first sound still came ~95 ms after it. Only a job's first preview
+   * waits: it is what a watcher looks at an empty screen (and silence) for; it costs the
+   * loop that render once per job; later previews are latest-wins and go out between
+   * calls. The frames go out as soon as they are ready, without waiting for the sound.
    */
-  async #firstFrames(jobs: Job[]): Promise<void> {
+  async #firstPreview(jobs: Job[]): Promise<void> {
     const over = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const out = jobs.map((job) =>
       new Promise<void>((wake) => {
-        this.#framesWaiters.set(job, wake);
+        this.#previewWaiters.set(job, wake);
         if (job.signal.aborted) wake();
         job.signal.addEventListener("abort", () => wake(), { once: true, signal: over.signal });
       })
     );
     await Promise.race([
       Promise.all(out),
-      new Promise((bounded) => (timer = setTimeout(bounded, FIRST_FRAMES_WAIT_MS))),
+      new Promise((bounded) => (timer = setTimeout(bounded, FIRST_PREVIEW_WAIT_MS))),
     ]);
     clearTimeout(timer);
     over.abort();
-    for (const job of jobs) this.#framesWaiters.delete(job);
+    for (const job of jobs) this.#previewWaiters.delete(job);
   }
 
   #step(job: Job, rows: ReturnType<typeof rowsOf>): void {
