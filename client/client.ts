@@ -7,6 +7,14 @@ import { ConnectionError, type EmergeError } from "./errors.ts";
 import { type GenerateOptions, Generation } from "./generation.ts";
 import type { GenerateParams, ServerHello } from "./protocol.ts";
 
+/**
+ * Where the server is: a URL, or a function returning one (or a Promise of one),
+ * called before every connect and reconnect. The function form is for
+ * credentials that expire, such as a short-lived `?token=`: a reconnect after the
+ * expiry puts a fresh one in the URL instead of one the server now refuses.
+ */
+export type ServerUrl = string | URL | (() => string | URL | Promise<string | URL>);
+
 /** Options of a client. */
 export interface EmergeClientOptions extends ConnectionOptions {
   /** Called on every state change of the connection. */
@@ -30,21 +38,19 @@ export class EmergeClient {
   hello: ServerHello | null = null;
   #connection: Connection;
   #generations = new Set<Generation>();
-  #httpBase: string;
+  /** Set from the URL at each connect: a URL function may move it. */
+  #httpBase = "";
   #helloWaiters: { resolve(h: ServerHello): void; reject(e: EmergeError): void }[] = [];
 
-  /** `url`: the server (http, https, ws or wss); "/v1/stream" is added unless present. */
-  constructor(url: string | URL, options: EmergeClientOptions = {}) {
-    const base = new URL(url);
-    base.protocol = base.protocol.replace(/^http/, "ws");
-    if (!base.pathname.endsWith("/v1/stream")) {
-      base.pathname = base.pathname.replace(/\/?$/, "/v1/stream");
-    }
-    const http = new URL(base);
-    http.protocol = http.protocol.replace(/^ws/, "http");
-    http.pathname = http.pathname.slice(0, -"/v1/stream".length) + "/";
-    this.#httpBase = http.href;
-    this.#connection = new Connection(base.href, {
+  /**
+   * `url`: the server (http, https, ws or wss), or a function giving it before
+   * every connect (see {@linkcode ServerUrl}); "/v1/stream" is added unless present.
+   */
+  constructor(url: ServerUrl, options: EmergeClientOptions = {}) {
+    const source = typeof url === "function"
+      ? async () => this.#streamUrl(await url())
+      : this.#streamUrl(url);
+    this.#connection = new Connection(source, {
       opened: (hello) => {
         this.hello = hello;
         for (const waiter of this.#helloWaiters.splice(0)) waiter.resolve(hello);
@@ -87,7 +93,7 @@ export class EmergeClient {
   /** Starts a generation; connects first if needed. */
   generate(params: GenerateParams, options: GenerateOptions = {}): Generation {
     const gen: Generation = new Generation(this.#connection, params, {
-      httpBase: this.#httpBase,
+      httpBase: () => this.#httpBase,
       forget: () => this.#generations.delete(gen),
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -108,6 +114,20 @@ export class EmergeClient {
   /** Closes the connection; unfinished generations reject with a ConnectionError. */
   close(): void {
     this.#connection.close();
+  }
+
+  /** The WebSocket URL for `url`; notes the HTTP base that output URLs resolve against. */
+  #streamUrl(url: string | URL): string {
+    const base = new URL(url);
+    base.protocol = base.protocol.replace(/^http/, "ws");
+    if (!base.pathname.endsWith("/v1/stream")) {
+      base.pathname = base.pathname.replace(/\/?$/, "/v1/stream");
+    }
+    const http = new URL(base);
+    http.protocol = http.protocol.replace(/^ws/, "http");
+    http.pathname = http.pathname.slice(0, -"/v1/stream".length) + "/";
+    this.#httpBase = http.href;
+    return base.href;
   }
 
   #abandonAll(error: EmergeError | undefined): void {

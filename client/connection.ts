@@ -59,6 +59,14 @@ export interface ConnectionHandler {
   state?(state: ConnectionState): void;
 }
 
+/**
+ * Where to connect: a URL, or a function called before every connect and
+ * reconnect. The function is for URLs that carry a credential that expires (a
+ * short-lived `?token=`): a reconnect after the expiry gets a fresh one instead
+ * of a URL the server now refuses.
+ */
+export type UrlSource = string | (() => string | Promise<string>);
+
 /** Settings of a connection. */
 export interface ConnectionOptions {
   WebSocket?: WebSocketConstructor;
@@ -73,7 +81,9 @@ const CLOSE_UNSUPPORTED_VERSION = 4001;
 
 /** A self-healing socket with a send queue. */
 export class Connection {
-  #url: string;
+  #url: UrlSource;
+  /** The URL last dialed, for error messages. */
+  #href: string;
   #options: ConnectionOptions;
   #handler: ConnectionHandler;
   #state: ConnectionState = "idle";
@@ -84,8 +94,9 @@ export class Connection {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #fatal: EmergeError | undefined;
 
-  constructor(url: string, handler: ConnectionHandler, options: ConnectionOptions = {}) {
+  constructor(url: UrlSource, handler: ConnectionHandler, options: ConnectionOptions = {}) {
     this.#url = url;
+    this.#href = typeof url === "string" ? url : "";
     this.#handler = handler;
     this.#options = options;
   }
@@ -135,11 +146,27 @@ export class Connection {
       );
     }
     this.#set("connecting");
+    const url = this.#url;
+    if (typeof url === "string") return this.#dial(Ctor, url);
+    Promise.resolve().then(url).then(
+      (href) => {
+        if (this.#state === "connecting") this.#dial(Ctor, href); // else closed meanwhile
+      },
+      (error) => {
+        // A function that fails (say, its token request) is one failed attempt: retry.
+        const why = `the URL function failed: ${error?.message ?? error}`;
+        if (this.#state === "connecting") this.#retry(why);
+      },
+    );
+  }
+
+  #dial(Ctor: WebSocketConstructor, href: string): void {
+    this.#href = href;
     let socket: WebSocketLike;
     try {
-      socket = new Ctor(this.#url);
+      socket = new Ctor(href);
     } catch (cause) {
-      return this.#finish(new ConnectionError(`Cannot connect to "${this.#url}"`, { cause }));
+      return this.#finish(new ConnectionError(`Cannot connect to "${href}"`, { cause }));
     }
     this.#socket = socket;
     socket.binaryType = "arraybuffer";
@@ -170,7 +197,7 @@ export class Connection {
             new ProtocolError(`Cannot connect: server refused protocol "${PROTOCOL_VERSION}"`),
         );
       }
-      this.#retry(event);
+      this.#retry(`close code ${event.code}${event.reason ? `: ${event.reason}` : ""}`);
     };
   }
 
@@ -228,15 +255,14 @@ export class Connection {
     for (const text of queued) this.#socket?.send(text);
   }
 
-  #retry(event: { code: number; reason: string }): void {
+  /** Tries again after a backoff; `why` the last attempt failed goes in the final error. */
+  #retry(why: string): void {
     const { initialMs = 200, maxMs = 5000, factor = 2, maxAttempts = 10 } =
       this.#options.reconnect ?? {};
     if (this.#attempts >= maxAttempts) {
-      const detail = event.reason ? `: ${event.reason}` : "";
+      const to = this.#href ? ` to "${this.#href}"` : "";
       return this.#finish(
-        new ConnectionError(
-          `Cannot reconnect to "${this.#url}" after ${this.#attempts} attempts (close code ${event.code}${detail})`,
-        ),
+        new ConnectionError(`Cannot reconnect${to} after ${this.#attempts} attempts (${why})`),
       );
     }
     // Full jitter keeps a crowd of clients from reconnecting in lockstep.

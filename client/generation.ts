@@ -69,14 +69,15 @@ export class Generation implements AsyncIterable<StreamEvent> {
   #pendingSteers: SteerParams[] = [];
   #cancelRequested = false;
   #done = false;
-  #httpBase: string;
+  /** The client's HTTP base, read at the result: a URL function can change it. */
+  #httpBase: () => string;
   #forget: () => void;
 
   /** Used by EmergeClient; call `client.generate` instead. */
   constructor(
     connection: Connection,
     params: GenerateParams,
-    init: { httpBase: string; forget: () => void; signal?: AbortSignal },
+    init: { httpBase: () => string; forget: () => void; signal?: AbortSignal },
   ) {
     this.clientId = crypto.randomUUID();
     this.#connection = connection;
@@ -203,7 +204,7 @@ export class Generation implements AsyncIterable<StreamEvent> {
 
   #succeed(outputs: OutputUrls, dropped: number): void {
     const absolute = Object.fromEntries(
-      Object.entries(outputs).map(([k, v]) => [k, new URL(v, this.#httpBase).href]),
+      Object.entries(outputs).map(([k, v]) => [k, new URL(v, this.#httpBase()).href]),
     ) as unknown as OutputUrls;
     this.#end();
     this.#resolve({ id: this.#id!, outputs: absolute, dropped });

@@ -2,11 +2,13 @@
  * The page at `/` in real Chromium (Debian's, driven by playwright-core) against
  * `server/main.ts` in its own process on the default pack: type a prompt with
  * the keyboard, watch the canvas change across steps, the AudioContext receive
- * samples, steer and cancel a run, play the final MP4, keep a history across a
- * reload, and fit a phone-sized screen. Screenshots go to docs/ for the README.
+ * samples, steer and cancel a run, play the final MP4, renew its short-lived
+ * token for a reconnect and media URLs, keep a history across a reload, and fit
+ * a phone-sized screen. Screenshots go to docs/ for the README.
  * Skipped, with the reason printed, when Chromium or the pack is missing.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { spawnServer } from "./_server.ts";
@@ -78,6 +80,25 @@ function meanAbsDiff(a: number[], b: number[]): number {
   return sum / a.length;
 }
 
+/** A WebSocket the page opened, and when (the init script in the test keeps them). */
+interface Opened {
+  url: string;
+  at: number;
+  open: boolean;
+}
+
+const opened = (page: Page) =>
+  page.evaluate(() =>
+    (globalThis as unknown as { sockets: { ws: WebSocket; at: number }[] }).sockets
+      .map(({ ws, at }) => ({ url: ws.url, at, open: ws.readyState === WebSocket.OPEN }))
+  );
+
+/** When the `?token=` in `url` expires (ms since the epoch), read from its payload. */
+function expiry(url: string): number {
+  const token = new URL(url).searchParams.get("token") ?? "";
+  return JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString()).e;
+}
+
 async function startRun(page: Page, prompt: string, steps: number) {
   await page.fill("#steps", String(steps));
   await page.fill("#seed", "7");
@@ -93,13 +114,25 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const server = await spawnServer({ EMERGE_PACK: PACK });
+    // 2 s tokens, so the page renews them during the run (auth is off: none is refused).
+    const server = await spawnServer({ EMERGE_PACK: PACK, EMERGE_TOKEN_SECONDS: "2" });
     let browser: Browser | undefined;
     try {
       browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
       const page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(String(e)));
+      // Keep the page's WebSockets, so a step can close one as a network drop would.
+      await page.addInitScript(() => {
+        const sockets: { ws: WebSocket; at: number }[] = [];
+        (globalThis as unknown as { sockets: typeof sockets }).sockets = sockets;
+        globalThis.WebSocket = class extends WebSocket {
+          constructor(url: string | URL, protocols?: string | string[]) {
+            super(url, protocols);
+            sockets.push({ ws: this, at: Date.now() });
+          }
+        };
+      });
       await page.goto(server.url);
       await until(page, "the hello", (p) => p.ready, 30_000);
       const sizes = await page.$$eval("#size option", (o) => o.map((e) => e.textContent));
@@ -164,6 +197,31 @@ Deno.test({
         await page.keyboard.press("Escape");
         await until(page, "the Escape cancel", (p) => p.state === "cancelled", 30_000);
       });
+
+      await t.step(
+        "a reconnect and media URLs after the first token expired get a fresh one",
+        async () => {
+          const [first] = await opened(page);
+          // Usually long expired by now; else wait for it (under 2 s).
+          await new Promise((r) =>
+            setTimeout(r, Math.max(0, expiry(first!.url) + 100 - Date.now()))
+          );
+          await page.evaluate(() =>
+            (globalThis as unknown as { sockets: { ws: WebSocket }[] }).sockets.at(-1)!.ws.close()
+          );
+          await page.waitForFunction(() => {
+            const sockets = (globalThis as unknown as { sockets: { ws: WebSocket }[] }).sockets;
+            return sockets.length === 2 && sockets[1]!.ws.readyState === WebSocket.OPEN;
+          });
+          const again: Opened = (await opened(page))[1]!;
+          assert.ok(expiry(first!.url) < again.at, "the first token had expired at the reconnect");
+          assert.ok(expiry(again.url) > again.at, `the reconnect's token is valid: ${again.url}`);
+          const clicked = Date.now();
+          await page.click("#history li button");
+          const src = await page.$eval("#video", (v) => (v as HTMLVideoElement).src);
+          assert.ok(expiry(src) > clicked, `the media URL's token is valid: ${src}`);
+        },
+      );
 
       await t.step("history survives a reload; the page fits a phone", async () => {
         await page.reload();

@@ -32,7 +32,10 @@ const { CancelledError, EmergeClient } = await import(
 );
 
 let client = null;
+/** The current short-lived token, its expiry (ms since the epoch) and its renewal timer. */
 let token = null;
+let tokenExpiresAt = 0;
+let tokenTimer = 0;
 let gen = null;
 let audio = null;
 let audioAt = 0;
@@ -46,26 +49,50 @@ function status(text) {
 
 // ------------------------------------------------------------------ connection
 
-/** Trades the stored API key (if any) for a short-lived token; null when open. */
+/**
+ * Trades the stored API key (if any) for a short-lived token and schedules its
+ * renewal at 80 % of its life, so a long-open page keeps working. Resolves with
+ * the token, or undefined when the key is refused.
+ */
 async function fetchToken() {
   const key = localStorage.getItem(KEY_KEY) ?? "";
   const headers = key ? { authorization: `Bearer ${key}` } : {};
   const res = await fetch("/v1/tokens", { method: "POST", headers });
   if (res.status === 401) return undefined;
   if (!res.ok) throw new Error(`Cannot get a token: HTTP ${res.status}`);
-  return (await res.json()).token;
+  const body = await res.json();
+  token = body.token;
+  tokenExpiresAt = body.expires_at * 1000;
+  renewToken(Math.max(1000, 0.8 * (tokenExpiresAt - Date.now())));
+  return token;
+}
+
+/** Fetches a new token after `ms`; a failed try tries again 10 s later. */
+function renewToken(ms) {
+  clearTimeout(tokenTimer);
+  tokenTimer = setTimeout(() => fetchToken().catch(() => renewToken(10_000)), ms);
+}
+
+/**
+ * The stream URL with a valid token, for EmergeClient to call at every
+ * (re)connect; fetches a token first when it has expired (timers sleep with laptops).
+ */
+async function streamUrl() {
+  if (Date.now() >= tokenExpiresAt && (await fetchToken()) === undefined) {
+    throw new Error("Cannot get a token: the API key was refused");
+  }
+  const url = new URL("/v1/stream", location.href);
+  url.searchParams.set("token", token);
+  return url;
 }
 
 async function connect() {
-  token = await fetchToken();
-  if (token === undefined) {
+  if ((await fetchToken()) === undefined) {
     $("keybox").open = true;
     status("This server needs an API key: enter it above, then Generate");
     return false;
   }
-  const url = new URL("/v1/stream", location.href);
-  url.searchParams.set("token", token);
-  client = new EmergeClient(url, { reconnect: { maxAttempts: 5 } });
+  client = new EmergeClient(streamUrl, { reconnect: { maxAttempts: 5 } });
   const hello = await client.connect();
   fill($("size"), hello.capabilities.sizes, (s) => s);
   fill($("seconds"), hello.capabilities.durations.map(String), (s) => `${s} s`);
@@ -78,7 +105,7 @@ function fill(select, values, label) {
   select.replaceChildren(...values.map((v) => new Option(label(v), v)));
 }
 
-/** A server URL with the token, for what a browser fetches without headers. */
+/** A server URL with the current token, for what a browser fetches without headers. */
 function withToken(href) {
   const url = new URL(href, location.href);
   if (token) url.searchParams.set("token", token);
