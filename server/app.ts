@@ -152,6 +152,7 @@ export function createApp(options: AppOptions): EmergeApp {
     meter: engine.meter,
     stream: stats,
     modelStats: () => (options.engine as { stats?: () => ModelCallStats | undefined }).stats?.(),
+    jobsInMemory: () => registry.size,
   });
   pageRoutes(app);
   // Acknowledged jobs a previous run left unfinished start again before any new one.

@@ -48,6 +48,9 @@ Deno.test("/metrics counts jobs, steps, batches, previews and sockets", async ()
     assert.ok(m.get("emerge_denoise_batch_jobs_count")! > 0);
     assert.ok(m.get("emerge_preview_media_sent_total")! > 0);
     assert.equal(m.get("emerge_open_sockets"), 1, "the first socket is still open");
+    assert.equal(m.get("emerge_jobs_in_memory"), 2, "both jobs, finished, are kept for resume");
+    assert.ok(m.get("process_resident_memory_bytes")! > m.get("emerge_js_heap_used_bytes")!);
+    assert.ok(m.get("emerge_js_heap_used_bytes")! > 1e6);
     await socket.close();
     await new Promise((r) => setTimeout(r, 50));
     const after = parse(await (await fetch(`${url}/metrics`)).text());

@@ -1,7 +1,8 @@
 /**
  * `GET /metrics`: Prometheus text for an operator's scraper. Jobs and steps come
  * from the {@linkcode JobMeter}, sockets and previews from the stream layer's
- * counters, model time from the engine's own `stats()` when it has one.
+ * counters, model time from the engine's own `stats()` when it has one, memory
+ * from the process, so a growing RSS can be told apart from jobs kept in memory.
  */
 import type { Hono } from "hono";
 import type { StreamStats } from "../ws/stats.ts";
@@ -21,6 +22,8 @@ export interface MetricSources {
   stream: StreamStats;
   /** The engine's model-call totals, if it keeps any (and is loaded). */
   modelStats?: () => ModelCallStats | undefined;
+  /** Jobs held in memory now, finished ones included until they are retired. */
+  jobsInMemory?: () => number;
 }
 
 /** All families, in exposition order. */
@@ -62,7 +65,15 @@ export function collect(sources: MetricSources): Family[] {
     ),
     gauge("emerge_open_sockets", "WebSockets open now", stream.openSockets),
     counter("emerge_protocol_errors_total", "Error events sent for bad messages", stream.errors),
+    ...memoryFamilies(),
   ];
+  if (sources.jobsInMemory) {
+    families.push(gauge(
+      "emerge_jobs_in_memory",
+      "Jobs held in memory, finished ones until retired",
+      sources.jobsInMemory(),
+    ));
+  }
   const model = sources.modelStats?.();
   if (model) {
     const parts = Object.entries(model.byComponent);
@@ -79,6 +90,16 @@ export function collect(sources: MetricSources): Family[] {
     });
   }
   return families;
+}
+
+/** The process's memory: resident set, and the JS heap and buffers outside it. */
+function memoryFamilies(): Family[] {
+  const m = Deno.memoryUsage();
+  return [
+    gauge("process_resident_memory_bytes", "Resident memory of the server process", m.rss),
+    gauge("emerge_js_heap_used_bytes", "JS heap in use", m.heapUsed),
+    gauge("emerge_js_external_bytes", "Memory of JS objects held outside the heap", m.external),
+  ];
 }
 
 /** Mounts `GET /metrics`. */
