@@ -58,12 +58,15 @@ class Block(nn.Module):
         b, h, n, dh = x.shape
         return x.transpose(1, 2).reshape(b, n, h * dh)
 
+    def self_attention(self, q, k, v):
+        """Unmasked multi-head attention on (B, N, D) tensors; export.py swaps in a fused op."""
+        return self.merge_heads(masked_attention(self.split_heads(q), self.split_heads(k), self.split_heads(v), None))
+
     def forward(self, x, cond, text, text_mask):
         # x: (B, N, D), cond: (B, D), text: (B, L, Dt), text_mask: (B, L)
         shift1, scale1, gate1, shift2, scale2, gate2 = self.modulation(cond)[:, None].chunk(6, dim=-1)
         h = self.norm1(x) * (1 + scale1) + shift1
-        q, k, v = (self.split_heads(t) for t in self.qkv(h).chunk(3, dim=-1))
-        x = x + gate1 * self.proj(self.merge_heads(masked_attention(q, k, v, None)))
+        x = x + gate1 * self.proj(self.self_attention(*self.qkv(h).chunk(3, dim=-1)))
 
         keys = torch.cat([self.null_kv.expand(text.shape[0], -1, -1), text], dim=1)  # (B, 1 + L, Dt)
         mask = torch.cat([torch.ones_like(text_mask[:, :1]), text_mask], dim=1)
