@@ -103,7 +103,8 @@ def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_wit
             {"input_ids": ("int64", ["batch", "tokens"]), "attention_mask": ("int64", ["batch", "tokens"])},
             {"text_tokens": ("float32", ["batch", "tokens", dt]), "text_pooled": ("float32", ["batch", dt])}),
         "denoiser": export_onnx(
-            fusable(copy.deepcopy(models["dit"])), (ex_v, ex_a, torch.rand(2), ex_tokens, ex_mask, ex_pooled), path("denoiser"),
+            fusable(copy.deepcopy(models["dit"])), (ex_v, ex_a, torch.rand(2), ex_tokens, ex_mask, ex_pooled),
+            path("denoiser"),
             {"video": video_latent, "audio": audio_latent, "sigma": ("float32", ["batch"]),
              "text_tokens": ("float32", ["batch", "tokens", dt]), "text_mask": ("float32", ["batch", "tokens"]),
              "text_pooled": ("float32", ["batch", dt])},
