@@ -32,7 +32,6 @@ export interface PackOptions {
 
 /** The components worth a second, all-core session: the ones the step loop runs. */
 const ALL_CORES_COMPONENTS = ["denoiser", "video_decoder"] as const;
-type AllCoresComponent = typeof ALL_CORES_COMPONENTS[number];
 
 /** An opened pack: manifest, tokenizer and one live session per component. */
 export interface Pack {
@@ -43,7 +42,7 @@ export interface Pack {
   device: Device;
   sessions: Partial<Record<ComponentName, ort.InferenceSession>>;
   /** The denoiser and the final video decoder again, with every core (see PackOptions). */
-  allCores?: Partial<Record<AllCoresComponent, ort.InferenceSession>>;
+  allCores?: Partial<Record<ComponentName, ort.InferenceSession>>;
 }
 
 async function readJson(path: string, what: string): Promise<unknown> {

@@ -84,14 +84,17 @@ export class OnnxBackend implements Backend {
    * Runs one component and returns the named outputs as float arrays, in the order
    * given, each checked against the shape the engine will index it with. Unchecked, a
    * pack whose denoiser returned `[B]` for `[B, Cv, Tv, Hv, Wv]` was read past its end:
-   * NaN latents and a black clip reported "done" instead of a failed job.
+   * NaN latents and a black clip reported "done" instead of a failed job. With
+   * `options.allCores`, the component's all-core session runs it if the pack has one.
    */
   async #run(
     component: ComponentName,
     feeds: Record<string, ort.Tensor>,
     outputs: Record<string, number[]>,
-    session = this.#pack.sessions[component],
+    options: RunOptions = {},
   ): Promise<Float32Array[]> {
+    const session = (options.allCores && this.#pack.allCores?.[component]) ||
+      this.#pack.sessions[component];
     if (!session) {
       throw new ModelFailedError(`Cannot run ${component}: the pack has no session for it`);
     }
@@ -140,8 +143,6 @@ export class OnnxBackend implements Backend {
     const B = batch.rows, L = this.textLength, D = this.textDim, g = batch.geometry;
     const t = (input: string, data: Numbers, dims: number[]) =>
       tensor(this.#pack, "denoiser", input, data, dims);
-    const session = (options.allCores && this.#pack.allCores?.denoiser) ||
-      this.#pack.sessions.denoiser;
     const [video, audio] = await this.#run(
       "denoiser",
       {
@@ -153,7 +154,7 @@ export class OnnxBackend implements Backend {
         text_pooled: t("text_pooled", batch.textPooled, [B, D]),
       },
       { video_velocity: [B, ...g.video], audio_velocity: [B, ...g.audio] },
-      session,
+      options,
     );
     return { video: video!, audio: audio! };
   }
@@ -169,10 +170,9 @@ export class OnnxBackend implements Backend {
     const feeds = {
       latent: tensor(this.#pack, component, "latent", latents, [rows, ...geometry.video]),
     };
-    const wide = which === "final" && options.allCores && this.#pack.allCores?.video_decoder;
     const [frames] = await this.#run(component, feeds, {
       frames: [rows, geometry.frames, geometry.height, geometry.width, 3],
-    }, wide || undefined);
+    }, options);
     return frames!;
   }
 
