@@ -10,7 +10,6 @@ import time
 import torch
 
 import world
-from text import masked_attention
 
 
 def export_onnx(module, args, path, inputs: dict, outputs: dict) -> dict:
@@ -49,14 +48,13 @@ class FusedSelfAttention(torch.autograd.Function):
     Emerge runs on); models/PACK.md says so."""
 
     @staticmethod
-    def forward(ctx, q, k, v, heads):
-        b, n, d = q.shape
-        split = lambda t: t.reshape(b, n, heads, d // heads).transpose(1, 2)  # noqa: E731
-        return masked_attention(split(q), split(k), split(v), None).transpose(1, 2).reshape(b, n, d)
+    def forward(ctx, q, k, v, block):
+        # The block's own written-out attention (its class's method: the instance's is this).
+        return type(block).self_attention(block, q, k, v)
 
     @staticmethod
-    def symbolic(g, q, k, v, heads):
-        out = g.op("com.microsoft::MultiHeadAttention", q, k, v, num_heads_i=heads)
+    def symbolic(g, q, k, v, block):
+        out = g.op("com.microsoft::MultiHeadAttention", q, k, v, num_heads_i=block.heads)
         out.setType(q.type())
         return out
 
@@ -70,8 +68,7 @@ def fusable(module):
         else:
             fusable(child)
     if hasattr(module, "self_attention") and hasattr(module, "heads"):
-        heads = module.heads
-        module.self_attention = lambda q, k, v: FusedSelfAttention.apply(q, k, v, heads)
+        module.self_attention = lambda q, k, v: FusedSelfAttention.apply(q, k, v, module)
     return module
 
 
