@@ -14,7 +14,7 @@ import type { JobEvent, ServerMessage } from "../client/protocol.ts";
 import { initialState } from "../server/jobs/state.ts";
 import { SCHEMA_SQL, SCHEMA_VERSION, SqliteJobStore } from "../server/store/mod.ts";
 import { probe } from "./_media.ts";
-import { isTerminal, spawnServer, TestSocket } from "./_server.ts";
+import { isTerminal, type ServerProcess, spawnServer, TestSocket } from "./_server.ts";
 
 const PACK = join(import.meta.dirname!, "..", "models", "default");
 const missing = await Deno.stat(join(PACK, "manifest.json")).then(() => null, () => "no pack");
@@ -57,6 +57,30 @@ async function finish(wsUrl: string, id: string, lastSeq: number): Promise<Serve
   return ws.messages.filter((m) => "job" in m && m.job === id);
 }
 
+/** Runs `fn` with a fresh data dir for a server and its restart; removes the dir after. */
+async function withDataDir(prefix: string, fn: (dataDir: string) => Promise<void>) {
+  const dataDir = await Deno.makeTempDir({ prefix });
+  try {
+    await fn(dataDir);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+/** Starts the server again on `dataDir` (the restart), runs `fn` against it, stops it. */
+async function restart(
+  env: Record<string, string>,
+  dataDir: string,
+  fn: (server: ServerProcess) => Promise<void>,
+) {
+  const server = await spawnServer(env, { dataDir });
+  try {
+    await fn(server);
+  } finally {
+    await server.stop();
+  }
+}
+
 async function checkOutputs(url: string, dataDir: string, id: string): Promise<void> {
   const video = await (await fetch(`${url}/v1/videos/${id}`)).json();
   assert.equal(video.status, "completed", `${id}: ${JSON.stringify(video)}`);
@@ -73,9 +97,8 @@ Deno.test({
   ignore: missing !== null,
   sanitizeResources: false,
   async fn() {
-    const dataDir = await Deno.makeTempDir({ prefix: "emerge_durable_" });
     const env = { EMERGE_PACK: PACK, EMERGE_MAX_JOBS_PER_CLIENT: "16" };
-    try {
+    await withDataDir("emerge_durable_", async (dataDir) => {
       const first = await spawnServer(env, { dataDir });
       const ws = await TestSocket.open(first.wsUrl);
       const ids = await submit(ws, 6, 30);
@@ -88,8 +111,7 @@ Deno.test({
         (m as JobEvent).job
       );
 
-      const second = await spawnServer(env, { dataDir });
-      try {
+      await restart(env, dataDir, async (second) => {
         assert.match(second.ready, /emerge serving/);
         // The job the client was watching: resumed with its old lastSeq, the new run's
         // events still arrive (seq rises across runs) and end in done.
@@ -105,12 +127,8 @@ Deno.test({
           await checkOutputs(second.url, dataDir, id);
         }
         assert.ok(ids.length - doneBefore.length >= 1, "the kill interrupted at least one job");
-      } finally {
-        await second.stop();
-      }
-    } finally {
-      await Deno.remove(dataDir, { recursive: true });
-    }
+      });
+    });
   },
 });
 
@@ -119,9 +137,8 @@ Deno.test({
   ignore: missing !== null,
   sanitizeResources: false,
   async fn() {
-    const dataDir = await Deno.makeTempDir({ prefix: "emerge_idempotent_" });
     const env = { EMERGE_PACK: PACK };
-    try {
+    await withDataDir("emerge_idempotent_", async (dataDir) => {
       const first = await spawnServer(env, { dataDir });
       const ws = await TestSocket.open(first.wsUrl);
       const [id] = await submit(ws, 1, 30);
@@ -129,8 +146,7 @@ Deno.test({
       const status = await first.kill("SIGKILL");
       assert.equal(status.signal, "SIGKILL");
 
-      const second = await spawnServer(env, { dataDir });
-      try {
+      await restart(env, dataDir, async (second) => {
         assert.match(second.ready, /recovered 1 unfinished/);
         // The client never saw its job id (say), so it retries with the same clientId.
         const retry = await TestSocket.open(second.wsUrl);
@@ -145,12 +161,8 @@ Deno.test({
         await retry.close();
         const list = await (await fetch(`${second.url}/v1/videos`)).json();
         assert.deepEqual(list.data.map((v: { id: string }) => v.id), [id], "no second job");
-      } finally {
-        await second.stop();
-      }
-    } finally {
-      await Deno.remove(dataDir, { recursive: true });
-    }
+      });
+    });
   },
 });
 
@@ -195,9 +207,8 @@ Deno.test({
   ignore: missing !== null,
   sanitizeResources: false,
   async fn() {
-    const dataDir = await Deno.makeTempDir({ prefix: "emerge_repair_" });
     const env = { EMERGE_PACK: PACK };
-    try {
+    await withDataDir("emerge_repair_", async (dataDir) => {
       const first = await spawnServer(env, { dataDir });
       const ws = await TestSocket.open(first.wsUrl);
       const [a, b] = await submit(ws, 2, 2);
@@ -208,18 +219,13 @@ Deno.test({
       const whole = (await Deno.stat(mp4)).size;
       await Deno.truncate(mp4, Math.floor(whole / 2));
 
-      const second = await spawnServer(env, { dataDir });
-      try {
+      await restart(env, dataDir, async (second) => {
         assert.match(second.ready, /recovered 0 unfinished and 1 damaged jobs/);
         await finish(second.wsUrl, a!, 0);
         await checkOutputs(second.url, dataDir, a!);
         await checkOutputs(second.url, dataDir, b!);
-      } finally {
-        await second.stop();
-      }
-    } finally {
-      await Deno.remove(dataDir, { recursive: true });
-    }
+      });
+    });
   },
 });
 
@@ -229,10 +235,9 @@ Deno.test({
   ignore: missing !== null,
   sanitizeResources: false,
   async fn() {
-    const dataDir = await Deno.makeTempDir({ prefix: "emerge_term_" });
     // A 1 s deadline with a 150-step job: it cannot finish, so it must be checkpointed.
     const env = { EMERGE_PACK: PACK, EMERGE_SHUTDOWN_SECONDS: "1" };
-    try {
+    await withDataDir("emerge_term_", async (dataDir) => {
       const first = await spawnServer(env, { dataDir });
       const ws = await TestSocket.open(first.wsUrl);
       const [id] = await submit(ws, 1, 150);
@@ -258,17 +263,12 @@ Deno.test({
       const status = await exited;
       assert.equal(status.code, 0);
 
-      const second = await spawnServer(env, { dataDir });
-      try {
+      await restart(env, dataDir, async (second) => {
         assert.match(second.ready, /recovered 1 unfinished/);
         const events = await finish(second.wsUrl, id!, 0);
         assert.ok(events.some((m) => m.type === "done"));
         await checkOutputs(second.url, dataDir, id!);
-      } finally {
-        await second.stop();
-      }
-    } finally {
-      await Deno.remove(dataDir, { recursive: true });
-    }
+      });
+    });
   },
 });
