@@ -5,11 +5,11 @@
  * Measured on the default pack (2 cores): one preview (preview decoder + audio
  * decoder + JPEGs) costs ~6 denoiser steps, so "a preview after every step" would
  * more than double the wall time even off the loop, because the decoders and the
- * denoiser share the cores. The gate keeps
- * at most one preview in flight engine-wide and, after one that took `d` ms, opens
- * again only after `d (1 / budget - 1)` ms: previews use at most `budget` of the wall
- * time, whatever `previewEvery` asks. Among jobs waiting, the one whose last preview is
- * oldest goes first. `budget = 1` only enforces one in flight.
+ * denoiser share the cores. The gate keeps at most one preview in flight engine-wide
+ * and, after one that took `d` ms, opens again only after `d (1 / budget - 1)` ms:
+ * previews use at most `budget` of the wall time, whatever `previewEvery` asks. Among
+ * jobs waiting, the one whose last preview is oldest goes first. `budget = 1` only
+ * enforces one in flight.
  */
 
 /** A duty-cycle limiter for preview work. */
