@@ -60,7 +60,11 @@ class Synthesizer(nn.Module):
         self.register_buffer("basis", basis.float()[:, None, :])  # (2*bins, 1, n_fft)
         # Overlap-added squared windows: 1.5 everywhere inside for Hann at 75 % overlap.
         self.register_buffer("ola", torch.tensor(float((window ** 2).sum() / geo.hop)))
-        self.register_buffer("advance", (2 * math.pi * k[:, 0] * geo.hop / geo.n_fft).float())  # (bins,)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args):
+        # Checkpoints before the integer phase carry a per-bin phase-advance table.
+        state_dict.pop(prefix + "advance", None)
+        super()._load_from_state_dict(state_dict, prefix, *args)
 
     def forward(self, log_mag):
         mag = (torch.exp(log_mag) - self.log_floor).clamp(min=0)  # (B, bins, M)
@@ -75,10 +79,15 @@ class Synthesizer(nn.Module):
         padded = F.pad(mag, (0, 0, 2, 2), value=-1.0)
         nearby = torch.stack([padded[:, j: j + bins] for j in range(5)])  # (5, B, bins, M)
         bin_index = torch.cumsum(torch.ones_like(mag[:1, :, :1]), dim=1) - 1  # (1, bins, 1)
-        owner = nearby.argmax(dim=0) + bin_index.long() - 2  # (B, bins, M)
-        advance = self.advance[owner]
-        # fmod keeps the angle small so float32 stays exact over long clips.
-        phase = torch.fmod(advance * frame_index, 2 * math.pi) + math.pi * (bin_index - owner.float())
+        owner = nearby.argmax(dim=0).float() + bin_index - 2  # (B, bins, M)
+        # Bin k's centre advances k hop turns of 2 pi / n_fft a frame, and the sign flip
+        # adds n_fft / 2 turns per bin from the owner: the phase is a whole number of
+        # turns, counted exactly in float32 (below 2^24) once the frame's advance is taken
+        # modulo n_fft. Before, a per-bin table lookup and a full-size modulo took as long
+        # as the ArgMax, and float rounding grew with the clip's length.
+        advance = torch.fmod(frame_index * self.hop, self.n_fft)  # (1, 1, M)
+        turns = owner * advance + (bin_index - owner) * (self.n_fft // 2)
+        phase = turns * (2 * math.pi / self.n_fft)
         spec = torch.cat([mag * torch.cos(phase), mag * torch.sin(phase)], dim=1)  # (B, 2*bins, M)
         # Inverse DFT of every frame as one MatMul, then overlap-add of the n_fft / hop
         # quarters: what conv_transpose1d computed, in ops onnxruntime runs ~1.6x faster.

@@ -59,6 +59,32 @@ class FusedSelfAttention(torch.autograd.Function):
         return out
 
 
+class ChannelLastPreviewDecoder(torch.nn.Module):
+    """The trained PreviewDecoder rewritten for export, same values: its 1x1 convolution
+    as a MatMul on channel-last cells whose columns are ordered (frame, row, column,
+    RGB), with (x + 1) / 2 folded into the weights. Each cell's 8 x 3 pixel rows then
+    move as whole blocks into the channel-last frames, where the training form's 8-D
+    depth-to-space and final permute ran two Transposes: 2.2 of a 3.8 ms call."""
+
+    def __init__(self, preview):
+        super().__init__()
+        g, first, last = preview.geo, preview.net[0], preview.net[2]
+        self.rt, self.rs = g.temporal_compression, g.spatial_compression
+        self.first, self.act = first, preview.net[1]
+        width = last.weight.shape[1]
+        # Output channel (c, t, y, x) of the training form becomes column (t, y, x, c).
+        order = lambda w: w.reshape(3, self.rt, self.rs, self.rs, -1).permute(1, 2, 3, 0, 4).reshape(-1, w.shape[-1])  # noqa: E731
+        self.weight = torch.nn.Parameter(order(last.weight.detach().reshape(-1, width)).t() / 2)
+        self.bias = torch.nn.Parameter((order(last.bias.detach()[:, None])[:, 0] + 1) / 2)
+
+    def forward(self, latent):
+        b, _, t, h, w = latent.shape
+        cells = self.act(self.first(latent)).permute(0, 2, 3, 4, 1)  # (B, T, H, W, width)
+        x = (cells @ self.weight + self.bias).reshape(b, t, h, w, self.rt, self.rs, self.rs, 3)
+        x = x.permute(0, 1, 4, 2, 5, 3, 6, 7)  # (B, T, rt, H, rs, W, rs, 3)
+        return x.reshape(b, t * self.rt, h * self.rs, w * self.rs, 3).clamp(0, 1)
+
+
 def fusable(module):
     """`module` made for onnxruntime's fusions, in place: every nn.GELU("tanh") becomes
     FusableTanhGelu, every block's self-attention FusedSelfAttention."""
@@ -108,7 +134,8 @@ def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_wit
             {"video_velocity": video_latent, "audio_velocity": audio_latent}),
         "video_decoder": export_onnx(models["video_decoder"], (ex_v,), path("video_decoder"),
                                      {"latent": video_latent}, {"frames": frames}),
-        "preview_decoder": export_onnx(models["preview"], (ex_v,), path("preview_decoder"),
+        "preview_decoder": export_onnx(ChannelLastPreviewDecoder(models["preview"]), (ex_v,),
+                                       path("preview_decoder"),
                                        {"latent": video_latent}, {"frames": frames}),
         "audio_decoder": export_onnx(models["audio_decoder"], (ex_a,), path("audio_decoder"),
                                      {"latent": audio_latent}, {"waveform": ("float32", ["batch", "samples"])}),
