@@ -27,7 +27,15 @@ interface HuffmanTable {
   /** Encoding: symbol -> code and length (length 0: symbol absent). */
   code: Uint16Array;
   length: Uint8Array;
+  /**
+   * Decoding at a glance: indexed by the next LOOKUP_BITS bits, `(length << 8) | symbol`
+   * for codes up to that long, 0 for longer ones (decoded a length at a time).
+   */
+  lookup: Uint16Array;
 }
+
+/** Codes up to 9 bits (nearly every symbol of a small frame) decode with one lookup. */
+const LOOKUP_BITS = 9;
 
 const SOI = 0xd8, EOI = 0xd9, SOF0 = 0xc0, SOF1 = 0xc1, DHT = 0xc4, SOS = 0xda, DRI = 0xdd;
 
@@ -84,6 +92,7 @@ function readHuffmanTable(segment: Uint8Array, at: number): HuffmanTable {
     symbols,
     code: new Uint16Array(256),
     length: new Uint8Array(256),
+    lookup: new Uint16Array(1 << LOOKUP_BITS),
   };
   // Canonical codes: each length's codes follow the previous length's, shifted left.
   let code = 0, index = 0;
@@ -97,6 +106,12 @@ function readHuffmanTable(segment: Uint8Array, at: number): HuffmanTable {
     }
     code <<= 1;
   }
+  for (const symbol of symbols) {
+    const l = table.length[symbol]!;
+    if (l > LOOKUP_BITS) continue;
+    const from = table.code[symbol]! << (LOOKUP_BITS - l);
+    table.lookup.fill((l << 8) | symbol, from, from + (1 << (LOOKUP_BITS - l)));
+  }
   return table;
 }
 
@@ -109,12 +124,36 @@ interface ScanComponent {
   acKey: number;
 }
 
-/** One frame's entropy-coded data as symbols: table key, symbol, the bits after it. */
-interface CodedFrame {
-  keys: number[];
-  symbols: number[];
-  extra: number[];
-  extraBits: number[];
+/**
+ * The strip's entropy-coded data as symbols, frame after frame: per symbol one packed
+ * word (table key << 16 | extra bits << 8 | symbol) and the extra bits' value. Typed
+ * arrays and key-indexed counts: with per-frame arrays and Map lookups per symbol, the
+ * cut took longer than sharp's encode of the strip.
+ */
+class SymbolStream {
+  packed: Int32Array = new Int32Array(4096);
+  extra: Int32Array = new Int32Array(4096);
+  length = 0;
+  /** Where each frame's symbols end. */
+  frameEnds: number[] = [];
+  /** Per table key ((class << 4) | id), how often each symbol occurs. */
+  counts: (Uint32Array | undefined)[] = [];
+
+  add(key: number, symbol: number, extra: number, bits: number): void {
+    if (this.length === this.packed.length) {
+      this.packed = grow(this.packed);
+      this.extra = grow(this.extra);
+    }
+    this.packed[this.length] = (key << 16) | (bits << 8) | symbol;
+    this.extra[this.length++] = extra;
+    (this.counts[key] ??= new Uint32Array(256))[symbol]!++;
+  }
+}
+
+function grow(a: Int32Array): Int32Array {
+  const grown = new Int32Array(a.length * 2);
+  grown.set(a);
+  return grown;
 }
 
 function cutScan(
@@ -151,23 +190,19 @@ function cutScan(
   }
   const mcusPerFrame = Math.ceil(width / (8 * maxH)) * (frameHeight / (8 * maxV));
 
-  let coded: CodedFrame[];
+  let stream: SymbolStream;
   try {
-    coded = readFrames(new BitReader(strip, dataAt), components, frames, mcusPerFrame);
+    stream = readFrames(new BitReader(strip, dataAt), components, frames, mcusPerFrame);
   } catch {
     return null; // data that ran out or does not decode
   }
   // New tables fitted to what the frames code, shared by all of them: the strip's own
   // may lack a DC category that a frame's first block now needs, and the standard
   // tables cost ~300 bytes more per frame than fitted ones.
-  const counts = new Map<number, Uint32Array>();
-  for (const frame of coded) {
-    frame.keys.forEach((key, i) => {
-      if (!counts.has(key)) counts.set(key, new Uint32Array(256));
-      counts.get(key)![frame.symbols[i]!]!++;
-    });
-  }
-  const fitted = new Map([...counts].map(([key, freq]) => [key, fittedTable(freq)]));
+  const fitted = new Map<number, HuffmanTable>();
+  stream.counts.forEach((freq, key) => freq && fitted.set(key, fittedTable(freq)));
+  const byKey: HuffmanTable[] = [];
+  for (const [key, table] of fitted) byKey[key] = table;
   const frameSof = sof.slice(); // every frame's header is the strip's, with its height
   frameSof[5] = frameHeight >> 8;
   frameSof[6] = frameHeight & 255;
@@ -177,13 +212,14 @@ function cutScan(
     huffmanSegment(fitted),
     sos,
   ];
-  return coded.map((frame) => {
+  const { packed, extra, frameEnds } = stream;
+  return frameEnds.map((end, f) => {
     const writer = new BitWriter();
-    frame.keys.forEach((key, i) => {
-      const table = fitted.get(key)!, symbol = frame.symbols[i]!;
+    for (let i = f === 0 ? 0 : frameEnds[f - 1]!; i < end; i++) {
+      const word = packed[i]!, table = byKey[word >> 16]!, symbol = word & 255;
       writer.bits(table.code[symbol]!, table.length[symbol]!);
-      writer.bits(frame.extra[i]!, frame.extraBits[i]!);
-    });
+      writer.bits(extra[i]!, (word >> 8) & 255);
+    }
     return concat([...header, writer.finish(), new Uint8Array([0xff, EOI])]);
   });
 }
@@ -194,37 +230,31 @@ function readFrames(
   components: ScanComponent[],
   frames: number,
   mcusPerFrame: number,
-): CodedFrame[] {
-  const out: CodedFrame[] = [];
+): SymbolStream {
+  const out = new SymbolStream();
   const stripDc = new Int32Array(components.length); // predictors over the whole strip
   for (let f = 0; f < frames; f++) {
-    const frame: CodedFrame = { keys: [], symbols: [], extra: [], extraBits: [] };
-    const add = (key: number, symbol: number, extra: number, bits: number) => {
-      frame.keys.push(key);
-      frame.symbols.push(symbol);
-      frame.extra.push(extra);
-      frame.extraBits.push(bits);
-    };
     const frameDc = new Int32Array(components.length); // a fresh image predicts from zero
     for (let m = 0; m < mcusPerFrame; m++) {
-      components.forEach((c, s) => {
+      for (let s = 0; s < components.length; s++) {
+        const c = components[s]!;
         for (let b = 0; b < c.blocks; b++) {
           stripDc[s] = stripDc[s]! + reader.value(reader.symbol(c.dc));
           const diff = stripDc[s]! - frameDc[s]!;
           frameDc[s] = stripDc[s]!;
           const size = diff === 0 ? 0 : 32 - Math.clz32(Math.abs(diff));
-          add(c.dcKey, size, diff < 0 ? diff + (1 << size) - 1 : diff, size);
+          out.add(c.dcKey, size, diff < 0 ? diff + (1 << size) - 1 : diff, size);
           // The 63 AC coefficients: run/size symbols and their bits, as they are.
           for (let k = 1; k < 64;) {
             const symbol = reader.symbol(c.ac), bits = symbol & 15;
-            add(c.acKey, symbol, reader.bits(bits), bits);
+            out.add(c.acKey, symbol, reader.bits(bits), bits);
             if (bits === 0 && symbol !== 0xf0) break; // end of block (0xf0: 16 zeros)
             k += (symbol >> 4) + 1;
           }
         }
-      });
+      }
     }
-    out.push(frame);
+    out.frameEnds.push(out.length);
   }
   return out;
 }
@@ -285,45 +315,64 @@ function huffmanSegment(tables: Map<number, HuffmanTable>): Uint8Array {
   return concat([new Uint8Array([0xff, DHT, length >> 8, length & 255]), ...parts]);
 }
 
-/** Entropy-coded data, MSB first, with the 0xFF00 byte stuffing undone. */
+/**
+ * Entropy-coded data, MSB first, with the 0xFF00 byte stuffing undone. Reads a byte at a
+ * time into a 32-bit window (bit by bit, the cut took longer than sharp's encode). Past
+ * the scan's end (a marker) the window fills with zeros; reading any of them throws.
+ */
 class BitReader {
   #data: Uint8Array;
   #at: number;
+  /** The window: its low `#count` bits are unread, of which the last `#padding` are past the end. */
   #acc = 0;
   #count = 0;
+  #padding = 0;
 
   constructor(data: Uint8Array, at: number) {
     this.#data = data;
     this.#at = at;
   }
 
-  bit(): number {
-    if (this.#count === 0) {
-      const byte = this.#data[this.#at++];
-      if (byte === undefined) throw new RangeError("JPEG data ended mid-scan");
-      if (byte === 0xff) {
-        if (this.#data[this.#at] !== 0) throw new RangeError("JPEG marker inside the scan");
-        this.#at++;
-      }
-      this.#acc = byte;
-      this.#count = 8;
+  /** Tops the window up to at least 25 bits. */
+  #fill(): void {
+    while (this.#count <= 24) {
+      let byte = this.#data[this.#at];
+      if (byte === 0xff && this.#data[this.#at + 1] === 0) this.#at += 2;
+      else if (byte === undefined || byte === 0xff) { // the end, or a marker inside the scan
+        byte = 0;
+        this.#padding += 8;
+      } else this.#at++;
+      this.#acc = (this.#acc << 8) | byte;
+      this.#count += 8;
     }
-    this.#count--;
-    return (this.#acc >> this.#count) & 1;
+  }
+
+  #skip(n: number): void {
+    this.#count -= n;
+    if (this.#count < this.#padding) throw new RangeError("JPEG data ended mid-scan");
   }
 
   bits(n: number): number {
-    let v = 0;
-    for (let i = 0; i < n; i++) v = (v << 1) | this.bit();
+    if (n === 0) return 0;
+    if (this.#count < n) this.#fill();
+    const v = (this.#acc >>> (this.#count - n)) & ((1 << n) - 1);
+    this.#skip(n);
     return v;
   }
 
   symbol(t: HuffmanTable): number {
-    let code = 0;
-    for (let l = 1; l <= 16; l++) {
-      code = (code << 1) | this.bit();
-      const index = code - t.first[l]!;
-      if (index >= 0 && index < t.count[l]!) return t.symbols[t.offset[l]! + index]!;
+    if (this.#count < 16) this.#fill();
+    const hit = t.lookup[(this.#acc >>> (this.#count - LOOKUP_BITS)) & ((1 << LOOKUP_BITS) - 1)]!;
+    if (hit !== 0) {
+      this.#skip(hit >> 8);
+      return hit & 255;
+    }
+    for (let l = LOOKUP_BITS + 1; l <= 16; l++) {
+      const index = ((this.#acc >>> (this.#count - l)) & ((1 << l) - 1)) - t.first[l]!;
+      if (index >= 0 && index < t.count[l]!) {
+        this.#skip(l);
+        return t.symbols[t.offset[l]! + index]!;
+      }
     }
     throw new RangeError("invalid Huffman code");
   }
@@ -336,29 +385,37 @@ class BitReader {
   }
 }
 
+/** Entropy-coded data out, MSB first, with 0xFF bytes stuffed. */
 class BitWriter {
-  #bytes: number[] = [];
+  #bytes = new Uint8Array(1024);
+  #length = 0;
   #acc = 0;
   #count = 0;
 
+  /** Writes the low `n` (at most 16) bits of `value`. */
   bits(value: number, n: number): void {
-    for (let i = n - 1; i >= 0; i--) {
-      this.#acc = (this.#acc << 1) | ((value >> i) & 1);
-      if (++this.#count === 8) this.#flush();
+    this.#acc = (this.#acc << n) | (value & ((1 << n) - 1));
+    this.#count += n;
+    while (this.#count >= 8) {
+      this.#count -= 8;
+      this.#push((this.#acc >>> this.#count) & 255);
     }
   }
 
   /** The data, padded with 1 bits to a whole byte as the standard asks. */
   finish(): Uint8Array {
     if (this.#count) this.bits(0xff, 8 - this.#count);
-    return Uint8Array.from(this.#bytes);
+    return this.#bytes.subarray(0, this.#length);
   }
 
-  #flush(): void {
-    this.#bytes.push(this.#acc);
-    if (this.#acc === 0xff) this.#bytes.push(0); // stuffing: 0xFF in data is 0xFF00
-    this.#acc = 0;
-    this.#count = 0;
+  #push(byte: number): void {
+    if (this.#length + 2 > this.#bytes.length) {
+      const grown = new Uint8Array(this.#bytes.length * 2);
+      grown.set(this.#bytes);
+      this.#bytes = grown;
+    }
+    this.#bytes[this.#length++] = byte;
+    if (byte === 0xff) this.#bytes[this.#length++] = 0; // stuffing: 0xFF in data is 0xFF00
   }
 }
 
