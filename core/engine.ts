@@ -8,6 +8,7 @@ import { type Backend, mergeStats, type ModelStats } from "./backend.ts";
 import { EngineClosedError, InvalidRequestError } from "./errors.ts";
 import { Job } from "./job.ts";
 import { gaussianNoise } from "./noise.ts";
+import { DenoiseLane } from "./pack/denoise_lane.ts";
 import { type Device, loadPack } from "./pack/load.ts";
 import type { Manifest } from "./pack/manifest.ts";
 import { OnnxBackend } from "./pack/onnx_backend.ts";
@@ -39,6 +40,12 @@ export interface EngineOptions {
    * left to the preview worker (so 1 on a 2-core machine), all cores without it.
    */
   intraOpThreads?: number;
+  /**
+   * Split every batched denoiser call between this thread and a second denoiser session
+   * in a worker (pack/denoise_lane.ts), half the rows each. Default: on for `load` on the
+   * CPU with 2 cores or more; off with CUDA, where one call takes the whole batch.
+   */
+  denoiseLane?: boolean;
   /**
    * Render previews in a worker with its own sessions (default true for `load`). A
    * Backend passed to the constructor renders inline unless `previewRenderer` is given.
@@ -106,27 +113,37 @@ export class Engine implements GenerationEngine {
   /** Opens the pack in `packDir` (sessions are created once, here). */
   static async load(packDir: string, options: EngineOptions = {}): Promise<Engine> {
     const worker = options.previewWorker ?? true;
+    const cores = navigator.hardwareConcurrency;
+    const lane = options.denoiseLane ?? (options.device !== "cuda" && cores >= 2);
     // Measured on the 2-core dev machine (denoiser, batch 2, 160 wide): 1 thread 42 ms,
     // 2 threads 111 ms once anything else runs; the preview worker takes the other core.
+    // A denoiser lane halves what is left, since its calls run beside this thread's.
+    const free = worker ? Math.max(1, cores - 1) : cores;
     const threads = options.intraOpThreads ??
-      (worker ? Math.max(1, navigator.hardwareConcurrency - 1) : undefined);
+      (lane ? Math.max(1, Math.floor(free / 2)) : worker ? free : undefined);
     const pack = await loadPack(packDir, {
       ...(options.device ? { device: options.device } : {}),
       ...(threads ? { intraOpThreads: threads } : {}),
-      // Steps and final decodes with no preview in flight (previews off, or between
-      // every-N previews) use every core: 33 ms instead of 50 ms per CFG call of the
-      // default denoiser here.
-      allCores: worker,
+      // Final decodes (and steps, without a lane) with no preview in flight use every
+      // core: 33 ms instead of 50 ms per CFG call of the default denoiser here.
+      ...(worker ? { allCores: lane ? ["video_decoder"] : ["denoiser", "video_decoder"] } : {}),
     });
+    const denoiseLane = lane
+      ? await DenoiseLane.start(packDir, { device: pack.device, intraOpThreads: threads ?? 1 })
+      : undefined;
     const previewRenderer = options.previewRenderer ??
       (worker
         ? await PreviewWorker.start(packDir, { ...DEFAULT_PREVIEW, ...options.preview })
         : undefined);
-    return new Engine(pack.manifest, new OnnxBackend(pack), {
-      ...options,
-      device: pack.device,
-      ...(previewRenderer ? { previewRenderer } : {}),
-    });
+    return new Engine(
+      pack.manifest,
+      new OnnxBackend(pack, denoiseLane ? { lane: denoiseLane } : {}),
+      {
+        ...options,
+        device: pack.device,
+        ...(previewRenderer ? { previewRenderer } : {}),
+      },
+    );
   }
 
   resolve(partial: Partial<GenerationRequest> & { prompt: string }): GenerationRequest {

@@ -6,15 +6,19 @@
  * memcpy of a few KB and nothing else.
  */
 import type { ModelStats } from "./backend.ts";
-import { ModelFailedError, PackInvalidError } from "./errors.ts";
+import { ModelFailedError } from "./errors.ts";
 import type { FromWorker, ToWorker } from "./_preview_protocol.ts";
 import type { PreviewOptions } from "./preview.ts";
 import type { PreviewRenderer, PreviewRequest } from "./preview_scheduler.ts";
 import type { Preview } from "./types.ts";
+import { startWorker } from "./worker_start.ts";
+
+/** What the worker answers once started. */
+type RenderReply = Exclude<FromWorker, { type: "ready" | "init_failed" }>;
 
 /** A PreviewRenderer backed by a Web Worker with its own ONNX sessions. */
 export class PreviewWorker implements PreviewRenderer {
-  #worker: Worker;
+  #worker!: Worker;
   #next = 1;
   #waiting = new Map<
     number,
@@ -23,39 +27,21 @@ export class PreviewWorker implements PreviewRenderer {
   #stats: ModelStats = { calls: 0, ms: 0, byComponent: {} };
   #dead: Error | null = null;
 
-  private constructor(worker: Worker) {
-    this.#worker = worker;
-  }
+  private constructor() {}
 
   /**
    * Starts a worker on `packDir`; resolves once its sessions are open. One intra-op
    * thread: the worker is meant to own one core, the step loop the other.
    */
   static async start(packDir: string, options: PreviewOptions): Promise<PreviewWorker> {
-    const worker = new Worker(new URL("./preview_worker.ts", import.meta.url), { type: "module" });
-    const self = new PreviewWorker(worker);
-    const ready = new Promise<void>((resolve, reject) => {
-      worker.onmessage = (event: MessageEvent<FromWorker>) => {
-        const m = event.data;
-        if (m.type === "ready") resolve();
-        else if (m.type === "init_failed") reject(new PackInvalidError(m.message));
-        else self.#answer(m);
-      };
-      worker.onerror = (event) => {
-        event.preventDefault();
-        const error = new ModelFailedError(`Preview worker crashed: ${event.message}`);
-        reject(error);
-        self.#fail(error);
-      };
-    });
+    const self = new PreviewWorker();
     const init: ToWorker = { type: "init", packDir, options, intraOpThreads: 1 };
-    worker.postMessage(init);
-    try {
-      await ready;
-    } catch (error) {
-      worker.terminate();
-      throw error;
-    }
+    self.#worker = await startWorker<RenderReply>(
+      new URL("./preview_worker.ts", import.meta.url),
+      init,
+      "Preview worker",
+      { answer: (m) => self.#answer(m), crashed: (error) => self.#fail(error) },
+    );
     return self;
   }
 
@@ -84,7 +70,7 @@ export class PreviewWorker implements PreviewRenderer {
     return Promise.resolve();
   }
 
-  #answer(m: Exclude<FromWorker, { type: "ready" | "init_failed" }>): void {
+  #answer(m: RenderReply): void {
     const waiter = this.#waiting.get(m.id);
     if (m.type === "part") return waiter?.deliver(m.preview);
     this.#stats = m.stats;

@@ -18,20 +18,17 @@ export interface PackOptions {
   /** Threads per session for one op; onnxruntime's default is every core. */
   intraOpThreads?: number;
   /**
-   * Also open the denoiser and the final video decoder with every core
-   * (`Pack.allCores`) when `intraOpThreads` leaves some to the preview worker: calls
-   * with no preview in flight can use them.
+   * Components to open a second time with every core (`Pack.allCores`) when
+   * `intraOpThreads` leaves some to the preview worker: calls with no preview in
+   * flight can use them. The step loop runs the denoiser and the final video decoder.
    */
-  allCores?: boolean;
+  allCores?: readonly ComponentName[];
   /**
    * Which sessions to create (default: all but the optional encoders). The preview
    * worker opens only its two decoders.
    */
   components?: readonly ComponentName[];
 }
-
-/** The components worth a second, all-core session: the ones the step loop runs. */
-const ALL_CORES_COMPONENTS = ["denoiser", "video_decoder"] as const;
 
 /** An opened pack: manifest, tokenizer and one live session per component. */
 export interface Pack {
@@ -41,7 +38,7 @@ export interface Pack {
   /** Where the sessions run: the CPU when CUDA was asked for but is unavailable. */
   device: Device;
   sessions: Partial<Record<ComponentName, ort.InferenceSession>>;
-  /** The denoiser and the final video decoder again, with every core (see PackOptions). */
+  /** Components opened again with every core (see PackOptions.allCores). */
   allCores?: Partial<Record<ComponentName, ort.InferenceSession>>;
 }
 
@@ -152,7 +149,7 @@ export async function loadPack(dir: string, options: PackOptions = {}): Promise<
   const cores = navigator.hardwareConcurrency;
   const allCores: Pack["allCores"] = {};
   if (options.allCores && options.intraOpThreads && options.intraOpThreads < cores) {
-    await Promise.all(ALL_CORES_COMPONENTS.map(async (name) => {
+    await Promise.all(options.allCores.map(async (name) => {
       const spec = manifest.components[name];
       if (!spec) return;
       allCores[name] = await ort.InferenceSession.create(join(dir, spec.file), {
