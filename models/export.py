@@ -10,6 +10,7 @@ import time
 import torch
 
 import world
+from video_ae import depth_to_space
 
 
 def export_onnx(module, args, path, inputs: dict, outputs: dict) -> dict:
@@ -85,6 +86,38 @@ class ChannelLastPreviewDecoder(torch.nn.Module):
         return x.reshape(b, t * self.rt, h * self.rs, w * self.rs, 3).clamp(0, 1)
 
 
+class FramewiseVideoDecoder(torch.nn.Module):
+    """The trained VideoDecoder rewritten for export, same values: after the blocks that
+    mix frames, its (1, 3, 3) upsampling convolutions run as 2-D convolutions over every
+    frame at once and each 8-D depth-to-space becomes one DepthToSpace op. onnxruntime's
+    2-D convolutions are faster than its 3-D ones with a unit time axis: a 2 s decode
+    58-62 -> 46-47 ms on one thread, 37-40 -> 32-33 ms on two."""
+
+    def __init__(self, decoder):
+        super().__init__()
+        self.decoder = decoder
+        self.up1, self.up2, self.out = (self.conv2d(c) for c in (decoder.up1, decoder.up2, decoder.out))
+
+    @staticmethod
+    def conv2d(conv3d):
+        conv = torch.nn.Conv2d(conv3d.in_channels, conv3d.out_channels, conv3d.kernel_size[1:],
+                               padding=conv3d.padding[1:])
+        conv.weight.data.copy_(conv3d.weight.data[:, :, 0])
+        conv.bias.data.copy_(conv3d.bias.data)
+        return conv
+
+    def forward(self, latent):
+        d, silu = self.decoder, torch.nn.functional.silu
+        x = d.res_latent(d.inp(d.norm.denormalize(latent)))
+        x = d.res_frames(depth_to_space(d.to_time(silu(x)), 2, 1))
+        b, c, t, h, w = x.shape
+        x = x.transpose(1, 2).reshape(b * t, c, h, w)  # every frame an image
+        for conv in (self.up1, self.up2, self.out):  # pixel_shuffle: depth_to_space(x, 1, 2) per frame
+            x = torch.nn.functional.pixel_shuffle(conv(silu(x)), 2)
+        x = x.reshape(b, t, 3, x.shape[-2], x.shape[-1]).permute(0, 1, 3, 4, 2)
+        return ((x + 1) / 2).clamp(0, 1)
+
+
 def fusable(module):
     """`module` made for onnxruntime's fusions, in place: every nn.GELU("tanh") becomes
     FusableTanhGelu, every block's self-attention FusedSelfAttention."""
@@ -132,8 +165,8 @@ def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_wit
              "text_tokens": ("float32", ["batch", "tokens", dt]), "text_mask": ("float32", ["batch", "tokens"]),
              "text_pooled": ("float32", ["batch", dt])},
             {"video_velocity": video_latent, "audio_velocity": audio_latent}),
-        "video_decoder": export_onnx(models["video_decoder"], (ex_v,), path("video_decoder"),
-                                     {"latent": video_latent}, {"frames": frames}),
+        "video_decoder": export_onnx(FramewiseVideoDecoder(models["video_decoder"]), (ex_v,),
+                                     path("video_decoder"), {"latent": video_latent}, {"frames": frames}),
         "preview_decoder": export_onnx(ChannelLastPreviewDecoder(models["preview"]), (ex_v,),
                                        path("preview_decoder"),
                                        {"latent": video_latent}, {"frames": frames}),
