@@ -36,11 +36,13 @@ function stepSpan(messages: ServerMessage[]): number {
 }
 
 /**
- * One job watched by `watchers` sockets (the one that asked included), each reading
- * frame bundles as the JS client does.
+ * One job watched by `watchers` sockets (the one that asked included), each asking for
+ * what the JS client asks for (client/connection.ts): frame bundles and int16 audio.
+ * Until 2026-11-28 they took float audio, twice the bytes the JS client gets.
  */
 async function watchedRun(wsUrl: string, watchers: number): Promise<number> {
-  const open = () => TestSocket.open(wsUrl, true, { frameBundles: true });
+  const open = () =>
+    TestSocket.open(wsUrl, true, { frameBundles: true, audioFormats: ["pcm_s16", "pcm_f32"] });
   const owner = await open();
   const others = await Promise.all(Array.from({ length: watchers - 1 }, open));
   owner.send(REQUEST);
