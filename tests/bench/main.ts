@@ -266,6 +266,8 @@ console.log(
   `bench-stream: first_preview_ms=${stream.summary.timeToFirstPreviewMs!.toFixed(0)} ` +
     `first_step_ms=${stream.summary.timeToFirstStepMs!.toFixed(0)} watchers50_pct=${
       stream.summary.slowdown50Pct!.toFixed(1)
+    } watchers50_niced_pct=${
+      stream.summary.slowdown50NicedPct!.toFixed(1)
     } soak_done=${soak.done} soak_lost=${soak.lost} soak_rss_drift_mb=${
       (soak.rssEndMb - soak.rssStartMb).toFixed(0)
     }`,

@@ -106,6 +106,39 @@ function firstRows(first: FirstEvents[]) {
 }
 
 /** Runs both benchmarks; rows are printable, summary holds the headline numbers. */
+/** Median first-to-last-step span with 1, 10 and 50 watchers, over `repeats` rounds. */
+async function watcherSpans(wsUrl: string, repeats: number): Promise<Record<number, number>> {
+  // Rounds interleave the watcher counts so machine load drifts over all of them.
+  const runs: Record<number, number[]> = { 1: [], 10: [], 50: [] };
+  for (let i = 0; i < repeats; i++) {
+    for (const n of [1, 10, 50]) runs[n]!.push(await watchedRun(wsUrl, n));
+  }
+  return Object.fromEntries([1, 10, 50].map((n) => [n, median(runs[n]!)]));
+}
+
+/**
+ * Runs `work` with every thread of this process at `niceness` (Linux renices one thread
+ * per id; threads started meanwhile inherit it), then puts them back at 0, which needs
+ * root (CI runs as root); else they stay, and a line says so.
+ */
+async function atNiceness<T>(niceness: number, work: () => Promise<T>): Promise<T> {
+  const renice = (n: number) => {
+    const threads = [...Deno.readDirSync("/proc/self/task")].map((t) => t.name);
+    const { code } = new Deno.Command("renice", {
+      args: ["-n", String(n), "-p", ...threads],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+    return code === 0;
+  };
+  renice(niceness);
+  try {
+    return await work();
+  } finally {
+    if (!renice(0)) console.error("stream bench: cannot renice back to 0 (not root)");
+  }
+}
+
 export async function streamBench(
   { watchers = true, repeats = REPEATS } = {},
 ): Promise<{ rows: string[][]; summary: Record<string, number> }> {
@@ -119,22 +152,29 @@ export async function streamBench(
       stepMs: first.stepMs,
     };
     if (!watchers) return { rows, summary };
-    // Rounds interleave the watcher counts so machine load drifts over all of them.
-    const runs: Record<number, number[]> = { 1: [], 10: [], 50: [] };
-    for (let i = 0; i < repeats; i++) {
-      for (const n of [1, 10, 50]) runs[n]!.push(await watchedRun(server.wsUrl, n));
+    const equal = await watcherSpans(server.wsUrl, repeats);
+    // The same with this process's clients at the lowest CPU priority: what serving the
+    // watchers costs the server, with their decoding (elsewhere in real use) kept out of
+    // its way as far as one machine can. Both readings are printed.
+    const niced = await atNiceness(19, () => watcherSpans(server.wsUrl, repeats));
+    const slow = (spans: Record<number, number>, n: number) => (spans[n]! / spans[1]! - 1) * 100;
+    const pct = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(1)} %`;
+    for (const [spans, note] of [[equal, ""], [niced, ", clients at nice 19"]] as const) {
+      rows.push(...[1, 10, 50].map((n) => [
+        `${n} watcher${n > 1 ? "s" : ""}: first to last step${note}`,
+        `${spans[n]!.toFixed(0)} ms`,
+        n === 1 ? "baseline" : `${pct(slow(spans, n))} (target <= 10 % at 50)`,
+      ]));
     }
-    const spans: Record<number, number> = {};
-    for (const n of [1, 10, 50]) spans[n] = median(runs[n]!);
-    const slow = (n: number) => (spans[n]! / spans[1]! - 1) * 100;
-    rows.push(...[1, 10, 50].map((n) => [
-      `${n} watcher${n > 1 ? "s" : ""}: first to last step`,
-      `${spans[n]!.toFixed(0)} ms`,
-      n === 1
-        ? "baseline"
-        : `${slow(n) >= 0 ? "+" : ""}${slow(n).toFixed(1)} % (target <= 10 % at 50)`,
-    ]));
-    return { rows, summary: { ...summary, slowdown10Pct: slow(10), slowdown50Pct: slow(50) } };
+    return {
+      rows,
+      summary: {
+        ...summary,
+        slowdown10Pct: slow(equal, 10),
+        slowdown50Pct: slow(equal, 50),
+        slowdown50NicedPct: slow(niced, 50),
+      },
+    };
   } finally {
     await server.stop();
   }
