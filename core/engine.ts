@@ -36,8 +36,9 @@ export interface EngineOptions {
    */
   device?: Device;
   /**
-   * onnxruntime intra-op threads per session of the step loop. Default: one core is
-   * left to the preview worker (so 1 on a 2-core machine), all cores without it.
+   * onnxruntime intra-op threads per session of the step loop (and of the denoiser
+   * lane). Default: one core is left to the preview worker and a lane halves the rest
+   * (so 1 on a 2-core machine); all cores with neither.
    */
   intraOpThreads?: number;
   /**

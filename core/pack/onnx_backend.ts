@@ -157,6 +157,7 @@ export class OnnxBackend implements Backend {
    * With a usable lane and two rows or more, the rows are cut in two and the halves run
    * at once, the first here and the second in the lane (`options.allCores` then has no
    * say: each half has its own core). Timed as one call, as intra-op threads would be.
+   * A lane that dies (closed, or its worker crashed) leaves its half to this thread.
    */
   denoise(batch: DenoiseBatch, options: RunOptions = {}): Promise<Velocity> {
     const lane = this.#lane;
@@ -164,10 +165,14 @@ export class OnnxBackend implements Backend {
       return this.#stats.time("denoiser", () => this.#denoiseHere(batch, options));
     }
     return this.#stats.time("denoiser", async () => {
-      const [here, there] = splitBatch(batch, Math.ceil(batch.rows / 2));
+      const cut = Math.ceil(batch.rows / 2);
+      const [here, there] = splitBatch(batch, cut);
       // Posted first, so the lane computes while this thread blocks on its own half.
-      const far = lane.denoise(there);
-      far.catch(() => {}); // awaited below; a failure here must not leave it unhandled
+      const far = lane.denoise(there).catch((error) => {
+        if (lane.usable) throw error; // the model failed, not the lane
+        return this.#denoiseHere(splitBatch(batch, cut)[1]); // `there` went to the worker
+      });
+      far.catch(() => {}); // if this thread's half throws first, `far` is never awaited
       const near = await this.#denoiseHere(here);
       return joinVelocities(near, await far);
     });
