@@ -73,8 +73,10 @@ class ChannelLastPreviewDecoder(torch.nn.Module):
         self.rt, self.rs = g.temporal_compression, g.spatial_compression
         self.first, self.act = first, preview.net[1]
         width = last.weight.shape[1]
-        # Output channel (c, t, y, x) of the training form becomes column (t, y, x, c).
-        order = lambda w: w.reshape(3, self.rt, self.rs, self.rs, -1).permute(1, 2, 3, 0, 4).reshape(-1, w.shape[-1])  # noqa: E731
+
+        def order(rows):  # output channel (c, t, y, x) of the training form -> (t, y, x, c)
+            split = rows.reshape(3, self.rt, self.rs, self.rs, rows.shape[-1])
+            return split.permute(1, 2, 3, 0, 4).reshape(-1, rows.shape[-1])
         self.weight = torch.nn.Parameter(order(last.weight.detach().reshape(-1, width)).t() / 2)
         self.bias = torch.nn.Parameter((order(last.bias.detach()[:, None])[:, 0] + 1) / 2)
 
