@@ -76,6 +76,10 @@ export async function encodeMp4(
   }
   const scale = videoScale(clip.width, clip.height);
   // ultrafast: 2x quicker than veryfast here, and flat synthetic frames barely grow.
+  // AAC with the fast coder at 48 kb/s: for mono audio at the packs' low rates (16 kHz
+  // here) the default two-loop coder at 96 kb/s took 56 ms of CPU on 2 s of the world's
+  // clicks and hum, this 14 ms, and the decoded waveform is as close (29.9 dB SNR against
+  // 23.8). The lossless WAV is an output of its own.
   const args = [
     ...`-hide_banner -loglevel error -y -f rawvideo -pix_fmt rgb24`.split(" "),
     ...[
@@ -89,7 +93,8 @@ export async function encodeMp4(
       wavPath,
     ],
     ...["-vf", `scale=iw*${scale}:ih*${scale}:flags=neighbor`],
-    ...`-c:v libx264 -preset ultrafast -crf 20 -pix_fmt yuv420p -c:a aac -b:a 96k`.split(" "),
+    ...`-c:v libx264 -preset ultrafast -crf 20 -pix_fmt yuv420p`.split(" "),
+    ...`-c:a aac -aac_coder fast -b:a 48k`.split(" "),
     ...["-movflags", "+faststart", "-f", "mp4", outPath],
   ];
   const child = new Deno.Command(ffmpeg, {
