@@ -14,6 +14,9 @@
  * Engine:
  * - EMERGE_DEVICE (cpu): "cpu" or "cuda"; cuda runs on the CPU, with a warning, where
  *   CUDA is unavailable
+ * - EMERGE_DENOISE_LANE (on for the CPU, off for cuda): "on" or "off"; a second
+ *   denoiser session in a worker that takes half of every denoiser call
+ *   (core/pack/denoise_lane.ts); "off" leaves a core to other work on the machine
  */
 import type { Device } from "../core/pack/load.ts";
 import { type Limits, limitsFromEnv } from "./limits/mod.ts";
@@ -42,6 +45,8 @@ export interface ServerConfig {
   dbSync: "normal" | "full";
   /** EMERGE_DEVICE, "cpu" (default) or "cuda": where the pack's ONNX sessions run. */
   device: Device;
+  /** EMERGE_DENOISE_LANE, "on" or "off"; unset: the engine's default for the device. */
+  denoiseLane?: boolean;
   /** The EMERGE_MAX_* variables above. */
   limits: Limits;
 }
@@ -62,6 +67,7 @@ export function configFromEnv(env: Record<string, string | undefined>): ServerCo
     shutdownMs: number(env, "EMERGE_SHUTDOWN_SECONDS", 20, 0, 3600) * 1000,
     dbSync: dbSync(env.EMERGE_DB_SYNC),
     device: device(env.EMERGE_DEVICE),
+    ...denoiseLane(env.EMERGE_DENOISE_LANE),
     limits: limitsFromEnv(env),
   };
 }
@@ -95,4 +101,10 @@ function device(raw: string | undefined): Device {
     return raw === "cuda" ? "cuda" : "cpu";
   }
   throw new ConfigError(`Cannot read EMERGE_DEVICE: "${raw}" is not "cpu" or "cuda"`);
+}
+
+function denoiseLane(raw: string | undefined): { denoiseLane?: boolean } {
+  if (raw === undefined || raw === "") return {};
+  if (raw === "on" || raw === "off") return { denoiseLane: raw === "on" };
+  throw new ConfigError(`Cannot read EMERGE_DENOISE_LANE: "${raw}" is not "on" or "off"`);
 }

@@ -54,3 +54,16 @@ Deno.test("config reads EMERGE_DEVICE, cpu unless cuda is asked, and names a bad
       error.message === 'Cannot read EMERGE_DEVICE: "gpu" is not "cpu" or "cuda"',
   );
 });
+
+Deno.test("config reads EMERGE_DENOISE_LANE as on or off, unset leaves the engine's default", () => {
+  assert.equal(configFromEnv({}).denoiseLane, undefined);
+  assert.equal(configFromEnv({ EMERGE_DENOISE_LANE: "" }).denoiseLane, undefined);
+  assert.equal(configFromEnv({ EMERGE_DENOISE_LANE: "on" }).denoiseLane, true);
+  assert.equal(configFromEnv({ EMERGE_DENOISE_LANE: "off" }).denoiseLane, false);
+  assert.throws(
+    () => configFromEnv({ EMERGE_DENOISE_LANE: "yes" }),
+    (error: Error) =>
+      error instanceof ConfigError &&
+      error.message === 'Cannot read EMERGE_DENOISE_LANE: "yes" is not "on" or "off"',
+  );
+});

@@ -40,7 +40,12 @@ if (import.meta.main) {
   console.log(`emerge loading pack "${config.packDir}" on port ${loading.port}`);
   // A pack that cannot load (corrupt ONNX, wrong manifest) is an operator error:
   // refuse to start with the engine's sentence rather than accept jobs that all fail.
-  const engine = await orExit(() => Engine.load(config.packDir, { device: config.device }));
+  const engine = await orExit(() =>
+    Engine.load(config.packDir, {
+      device: config.device,
+      ...(config.denoiseLane !== undefined ? { denoiseLane: config.denoiseLane } : {}),
+    })
+  );
   const pack = JSON.parse(
     await Deno.readTextFile(join(config.packDir, "manifest.json")),
   ) as PackFacts;
