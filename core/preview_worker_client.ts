@@ -11,38 +11,36 @@ import type { FromWorker, ToWorker } from "./_preview_protocol.ts";
 import type { PreviewOptions } from "./preview.ts";
 import type { PreviewRenderer, PreviewRequest } from "./preview_scheduler.ts";
 import type { Preview } from "./types.ts";
-import { startWorker } from "./worker_start.ts";
+import { WorkerLink } from "./worker_link.ts";
 
 /** What the worker answers once started. */
 type RenderReply = Exclude<FromWorker, { type: "ready" | "init_failed" }>;
 
+type Waiter = { deliver(part: Preview): void; resolve(): void; reject(e: Error): void };
+
 /** A PreviewRenderer backed by a Web Worker with its own ONNX sessions. */
 export class PreviewWorker implements PreviewRenderer {
-  #worker!: Worker;
-  #next = 1;
-  #waiting = new Map<
-    number,
-    { deliver(part: Preview): void; resolve(): void; reject(e: Error): void }
-  >();
+  #link: WorkerLink<RenderReply, Waiter>;
   #stats: ModelStats = { calls: 0, ms: 0, byComponent: {} };
-  #dead: Error | null = null;
 
-  private constructor() {}
+  private constructor(link: WorkerLink<RenderReply, Waiter>) {
+    this.#link = link;
+  }
 
   /**
    * Starts a worker on `packDir`; resolves once its sessions are open. One intra-op
    * thread: the worker is meant to own one core, the step loop the other.
    */
   static async start(packDir: string, options: PreviewOptions): Promise<PreviewWorker> {
-    const self = new PreviewWorker();
     const init: ToWorker = { type: "init", packDir, options, intraOpThreads: 1 };
-    self.#worker = await startWorker<RenderReply>(
+    let self: PreviewWorker | undefined;
+    const link = await WorkerLink.start<RenderReply, Waiter>(
       new URL("./preview_worker.ts", import.meta.url),
       init,
       "Preview worker",
-      { answer: (m) => self.#answer(m), crashed: (error) => self.#fail(error) },
+      (m) => self!.#answer(m), // replies only answer renders, asked once the worker exists
     );
-    return self;
+    return (self = new PreviewWorker(link));
   }
 
   render(
@@ -50,13 +48,16 @@ export class PreviewWorker implements PreviewRenderer {
     stillWanted: () => boolean,
     deliver: (part: Preview) => void,
   ): Promise<void> {
-    if (this.#dead) return Promise.reject(this.#dead);
+    if (this.#link.dead) return Promise.reject(this.#link.dead);
     if (!stillWanted()) return Promise.resolve();
-    const id = this.#next++, x0 = request.x0.slice();
-    const message: ToWorker = { type: "render", id, request: { ...request, x0 } };
+    const x0 = request.x0.slice();
     return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { deliver, resolve, reject });
-      this.#worker.postMessage(message, [x0.buffer]);
+      const message = (id: number): ToWorker => ({
+        type: "render",
+        id,
+        request: { ...request, x0 },
+      });
+      this.#link.call({ deliver, resolve, reject }, message, [x0.buffer]);
     });
   }
 
@@ -65,23 +66,16 @@ export class PreviewWorker implements PreviewRenderer {
   }
 
   close(): Promise<void> {
-    this.#fail(new ModelFailedError("Cannot render preview: the preview worker was closed"));
-    this.#worker.terminate();
-    return Promise.resolve();
+    return this.#link.close(
+      new ModelFailedError("Cannot render preview: the preview worker was closed"),
+    );
   }
 
   #answer(m: RenderReply): void {
-    const waiter = this.#waiting.get(m.id);
-    if (m.type === "part") return waiter?.deliver(m.preview);
+    if (m.type === "part") return this.#link.waiter(m.id)?.deliver(m.preview);
     this.#stats = m.stats;
-    this.#waiting.delete(m.id);
+    const waiter = this.#link.settle(m.id);
     if (m.type === "rendered") waiter?.resolve();
     else waiter?.reject(new ModelFailedError(`Cannot render preview: ${m.message}`));
-  }
-
-  #fail(error: Error): void {
-    this.#dead = error;
-    for (const waiter of this.#waiting.values()) waiter.reject(error);
-    this.#waiting.clear();
   }
 }

@@ -9,7 +9,7 @@
  */
 import type { DenoiseBatch, Velocity } from "../backend.ts";
 import { ModelFailedError } from "../errors.ts";
-import { startWorker } from "../worker_start.ts";
+import { WorkerLink } from "../worker_link.ts";
 import type { Device } from "./load.ts";
 
 /** Engine -> lane worker. */
@@ -17,39 +17,40 @@ export type ToLane =
   | { type: "init"; packDir: string; device: Device; intraOpThreads: number }
   | { type: "denoise"; id: number; batch: DenoiseBatch };
 
-/** Lane worker -> engine, once started (see worker_start.ts for "ready" and "init_failed"). */
+/** Lane worker -> engine, once started (see worker_link.ts for "ready" and "init_failed"). */
 export type LaneReply =
   | { type: "denoised"; id: number; velocity: Velocity }
   | { type: "failed"; id: number; message: string };
 
+type Waiter = { resolve(v: Velocity): void; reject(e: Error): void };
+
 /** The engine's side of a denoiser lane worker (denoise_lane_worker.ts). */
 export class DenoiseLane {
-  #worker!: Worker;
-  #next = 1;
-  #waiting = new Map<number, { resolve(v: Velocity): void; reject(e: Error): void }>();
-  #dead: Error | null = null;
+  #link: WorkerLink<LaneReply, Waiter>;
 
-  private constructor() {}
+  private constructor(link: WorkerLink<LaneReply, Waiter>) {
+    this.#link = link;
+  }
 
   /** Starts a lane on `packDir`'s denoiser; resolves once its session is open. */
   static async start(
     packDir: string,
     options: { device: Device; intraOpThreads: number },
   ): Promise<DenoiseLane> {
-    const lane = new DenoiseLane();
     const init: ToLane = { type: "init", packDir, ...options };
-    lane.#worker = await startWorker<LaneReply>(
+    let lane: DenoiseLane | undefined;
+    const link = await WorkerLink.start<LaneReply, Waiter>(
       new URL("./denoise_lane_worker.ts", import.meta.url),
       init,
       "Denoiser lane",
-      { answer: (m) => lane.#answer(m), crashed: (error) => lane.#fail(error) },
+      (m) => lane!.#answer(m), // replies only answer calls, made once the lane exists
     );
-    return lane;
+    return (lane = new DenoiseLane(link));
   }
 
   /** False once the worker crashed or was closed: calls would only fail. */
   get usable(): boolean {
-    return this.#dead === null;
+    return this.#link.dead === null;
   }
 
   /**
@@ -57,9 +58,7 @@ export class DenoiseLane {
    * not copied: the caller must not use them afterwards.
    */
   denoise(batch: DenoiseBatch): Promise<Velocity> {
-    if (this.#dead) return Promise.reject(this.#dead);
-    const id = this.#next++;
-    const message: ToLane = { type: "denoise", id, batch };
+    if (this.#link.dead) return Promise.reject(this.#link.dead);
     const buffers = [
       batch.video,
       batch.audio,
@@ -69,27 +68,18 @@ export class DenoiseLane {
       batch.textPooled,
     ].map((a) => a.buffer as ArrayBuffer);
     return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage(message, [...new Set(buffers)]);
+      const message = (id: number): ToLane => ({ type: "denoise", id, batch });
+      this.#link.call({ resolve, reject }, message, [...new Set(buffers)]);
     });
   }
 
   close(): Promise<void> {
-    this.#fail(new ModelFailedError("Cannot run denoiser: its lane was closed"));
-    this.#worker.terminate();
-    return Promise.resolve();
+    return this.#link.close(new ModelFailedError("Cannot run denoiser: its lane was closed"));
   }
 
   #answer(m: LaneReply): void {
-    const waiter = this.#waiting.get(m.id);
-    this.#waiting.delete(m.id);
+    const waiter = this.#link.settle(m.id);
     if (m.type === "denoised") waiter?.resolve(m.velocity);
     else waiter?.reject(new ModelFailedError(m.message));
-  }
-
-  #fail(error: Error): void {
-    this.#dead = error;
-    for (const waiter of this.#waiting.values()) waiter.reject(error);
-    this.#waiting.clear();
   }
 }
