@@ -1,18 +1,23 @@
-/** Messages between the engine and its preview worker (private to core/). */
+/** Messages between the engine and its preview workers (private to core/). */
 import type { ModelStats } from "./backend.ts";
-import type { PreviewOptions } from "./preview.ts";
+import type { PreviewOptions, PreviewPart } from "./preview.ts";
 import type { PreviewRequest } from "./preview_scheduler.ts";
 import type { Preview } from "./types.ts";
 
-/** Engine -> worker. */
+/** Engine -> worker. A worker renders one part of every preview: `init` says which. */
 export type ToWorker =
-  | { type: "init"; packDir: string; options: PreviewOptions; intraOpThreads: number }
+  | {
+    type: "init";
+    packDir: string;
+    part: PreviewPart;
+    options: PreviewOptions;
+    intraOpThreads: number;
+  }
   | { type: "render"; id: number; request: PreviewRequest };
 
 /**
- * Worker -> engine. A render answers with its parts as each is ready (frames, then
- * audio), then with how it ended; that last answer carries the worker's cumulative
- * model stats.
+ * Worker -> engine. A render answers with its part once it is ready, then with how it
+ * ended; that last answer carries the worker's cumulative model stats.
  */
 export type FromWorker =
   | { type: "ready" }

@@ -37,7 +37,7 @@ export interface EngineOptions {
   device?: Device;
   /**
    * onnxruntime intra-op threads per session of the step loop (and of the denoiser
-   * lane). Default: one core is left to the preview worker and a lane halves the rest
+   * lane). Default: one core is left to the preview workers and a lane halves the rest
    * (so 1 on a 2-core machine); all cores with neither.
    */
   intraOpThreads?: number;
@@ -48,11 +48,12 @@ export interface EngineOptions {
    */
   denoiseLane?: boolean;
   /**
-   * Render previews in a worker with its own sessions (default true for `load`). A
-   * Backend passed to the constructor renders inline unless `previewRenderer` is given.
+   * Render previews in two workers (frames, sound) with their own sessions (default true
+   * for `load`). A Backend passed to the constructor renders inline unless
+   * `previewRenderer` is given.
    */
   previewWorker?: boolean;
-  /** Renders previews (Engine.load passes its worker here). */
+  /** Renders previews (Engine.load passes its workers here). */
   previewRenderer?: PreviewRenderer;
   /** Where outputs go when `generate` names no `outDir` (default "data/outputs"). */
   outDir?: string;
@@ -117,8 +118,9 @@ export class Engine implements GenerationEngine {
     const cores = navigator.hardwareConcurrency;
     const lane = options.denoiseLane ?? (options.device !== "cuda" && cores >= 2);
     // Measured on the 2-core dev machine (denoiser, batch 2, 160 wide): 1 thread 42 ms,
-    // 2 threads 111 ms once anything else runs; the preview worker takes the other core.
-    // A denoiser lane halves what is left, since its calls run beside this thread's.
+    // 2 threads 111 ms once anything else runs; the preview workers (one thread each,
+    // mostly idle) leave the rest. A denoiser lane halves it, since its calls run beside
+    // this thread's.
     const free = worker ? Math.max(1, cores - 1) : cores;
     const threads = options.intraOpThreads ??
       (lane ? Math.max(1, Math.floor(free / 2)) : worker ? free : undefined);

@@ -138,8 +138,14 @@ for (const mode of ["decoder", "linear"] as const) {
           assert.equal(p.frames.length, 24);
           assert.deepEqual([p.frames[0]![0], p.frames[0]![1]], [0xff, 0xd8], "JPEG");
         }
-        // Each render's sound follows its frames; the job's last one may end first.
-        assert.deepEqual(sounds.map((p) => p.step), steps.slice(0, sounds.length));
+        // Both parts come from the same renders (in two workers, in either order); the
+        // job may end between the last render's two parts.
+        const both = [...new Set([...steps, ...sounds.map((p) => p.step)])];
+        const once = both.filter((s) => steps.includes(s) !== sounds.some((p) => p.step === s));
+        assert.ok(
+          once.length === 0 || (once.length === 1 && once[0] === Math.max(...both)),
+          `${once}`,
+        );
         for (const p of sounds) assert.equal(p.audio.length, 32000);
         const stats = engine.stats().byComponent;
         // >=: a render may still finish after the job's last event, and is then dropped.

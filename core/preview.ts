@@ -1,6 +1,6 @@
 /**
  * Renders a preview of a job's predicted clean sample x0: every video frame, encoded
- * small, and the decoded audio, as two parts (frames first). Two ways to get frames:
+ * small, and the decoded audio, as two parts. Two ways to get frames:
  * - "decoder": the pack's tiny preview decoder (TAEHV-like, sharp and cheap);
  * - "linear": the manifest's latent->RGB map, per latent pixel, upscaled nearest and
  *   repeated over the temporal compression. No model call at all.
@@ -12,7 +12,7 @@ import type { ClipGeometry } from "./geometry.ts";
 import { toRgb8 } from "./media/frames.ts";
 import { encodeFrames, type ImageFormat } from "./media/images.ts";
 import type { Manifest } from "./pack/manifest.ts";
-import type { PreviewRenderer } from "./preview_scheduler.ts";
+import type { PreviewRenderer, PreviewRequest } from "./preview_scheduler.ts";
 import type { Preview } from "./types.ts";
 
 /** How previews are made. `budget` only applies to inline rendering. */
@@ -23,7 +23,7 @@ export interface PreviewOptions {
   quality: number;
   /**
    * Largest share of wall time inline preview work may take, in (0, 1]; see
-   * preview_gate.ts. A preview worker has a core of its own and needs no budget.
+   * preview_gate.ts. Preview workers render beside the step loop and need no budget.
    */
   budget: number;
 }
@@ -74,38 +74,44 @@ async function linearFrames(
   );
 }
 
+/** A preview's two parts: its frames and its sound. */
+export type PreviewPart = "video" | "audio";
+
 /**
- * Decodes and encodes one preview, handing each part to `deliver` as soon as it is
- * ready: the frames first, then the audio. Frames and audio used to be decoded
- * together and delivered as one, so the frames (~8 ms of preview decoder) waited for
- * the audio decoder (~50 ms) and the first preview came ~90 ms after the first step
- * (issue 5). One after the other also gives the frames' decode the renderer's core to
- * itself. `stillWanted` is asked before each model call, so a job cancelled meanwhile
+ * Decodes and encodes `parts` of one preview, one after the other on the caller's
+ * thread, handing each to `deliver` as soon as it is ready. The parts are independent:
+ * a preview worker renders one of them (preview_worker_client.ts runs two at once).
+ * Frames and audio used to be delivered as one, so the frames (~8 ms of preview decoder)
+ * waited for the audio decoder and the first preview came ~90 ms after the first step
+ * (issue 5). `stillWanted` is asked before each model call, so a job cancelled meanwhile
  * costs no more model time.
  */
 export async function renderPreview(
   backend: Backend,
   manifest: Manifest,
-  g: ClipGeometry,
-  x0: Float32Array,
-  at: { step: number; sigma: number; coarse?: boolean },
+  input: PreviewRequest,
   options: PreviewOptions,
   stillWanted: () => boolean,
   deliver: (part: Preview) => void,
+  parts: readonly PreviewPart[] = ["video", "audio"],
 ): Promise<void> {
-  const video = x0.subarray(0, g.videoSize), audioLatent = x0.subarray(g.videoSize);
-  const { step, sigma } = at;
-  if (!stillWanted()) return;
-  const frames = options.mode === "linear" || at.coarse
-    ? await linearFrames(video, g, manifest, options)
-    : await encodeFrames(
-      toRgb8(await backend.decodeVideo(video, 1, g, "preview"), g.frames, g.width, g.height),
-      options,
-    );
-  deliver({ kind: "video", step, sigma, frames, format: options.format });
-  if (!stillWanted()) return;
-  const audio = await backend.decodeAudio(audioLatent, 1, g);
-  deliver({ kind: "audio", step, sigma, audio, sampleRate: g.sampleRate });
+  const { geometry: g, x0, step, sigma } = input;
+  for (const part of parts) {
+    if (!stillWanted()) return;
+    if (part === "audio") {
+      const audio = await backend.decodeAudio(x0.subarray(g.videoSize), 1, g);
+      deliver({ kind: "audio", step, sigma, audio, sampleRate: g.sampleRate });
+      continue;
+    }
+    const video = x0.subarray(0, g.videoSize);
+    const frames = options.mode === "linear" || input.coarse
+      ? await linearFrames(video, g, manifest, options)
+      : await encodeFrames(
+        toRgb8(await backend.decodeVideo(video, 1, g, "preview"), g.frames, g.width, g.height),
+        options,
+      );
+    deliver({ kind: "video", step, sigma, frames, format: options.format });
+  }
 }
 
 /**
@@ -119,7 +125,7 @@ export function inlineRenderer(
 ): PreviewRenderer {
   return {
     render: (r, stillWanted, deliver) =>
-      renderPreview(backend, manifest, r.geometry, r.x0, r, options, stillWanted, deliver),
+      renderPreview(backend, manifest, r, options, stillWanted, deliver),
     stats: () => ({ calls: 0, ms: 0, byComponent: {} }),
     close: () => Promise.resolve(),
   };

@@ -1,6 +1,6 @@
 /**
- * Decides which preview renders next. One render is in flight at a time (the
- * renderer owns one core, see preview_worker.ts), and each job keeps only its newest
+ * Decides which preview renders next. One render is in flight at a time (its two
+ * parts on two threads, see preview_worker_client.ts), and each job keeps only its newest
  * unrendered request: a preview still waiting when a fresher x0 arrives is replaced,
  * since the fresher one is what a watcher wants (latest-wins, DESIGN.md). Among jobs
  * waiting, the one whose last preview started longest ago goes first, so a batch of
@@ -26,8 +26,8 @@ export interface PreviewRequest {
 }
 
 /**
- * Renders one preview, handing each part to `deliver` once it is ready (frames, then
- * audio: see renderPreview); settles when the render is over. `stillWanted` is asked
+ * Renders one preview, handing each part (frames, sound) to `deliver` once it is ready;
+ * settles when the render is over. `stillWanted` is asked
  * before each model call.
  */
 export type RenderPreview = (
@@ -52,8 +52,10 @@ export interface PreviewSubject {
 /** How the scheduler renders and hands out previews. */
 export interface PreviewSchedulerInit<J extends PreviewSubject> {
   render: RenderPreview;
-  /** Called per part (frames, then audio) as each is ready, never for an ended job. */
+  /** Called per part (frames, sound) as each is ready, never for an ended job. */
   deliver(job: J, preview: Preview): void;
+  /** Called when a render of `job`'s is over, every part delivered or failed. */
+  settled?(job: J): void;
   /** A failed preview is not a failed job: it is reported here and the loop goes on. */
   onError(job: J, request: PreviewRequest, error: unknown): void;
   /** When previews share the step loop's thread, the gate bounds their share of it. */
@@ -106,8 +108,8 @@ export class PreviewScheduler<J extends PreviewSubject> {
     this.#pending.delete(picked);
     this.#lastStart.set(picked, ++this.#starts);
     const { render, gate } = this.#init;
-    // The render stays in flight until its last part: the frames go out early, but the
-    // next render still waits for this one's audio, so the renderer keeps one core.
+    // The render stays in flight until its last part: a part that is ready goes out at
+    // once, but the next render waits for this one's slower part.
     const work = () =>
       render(request, () => !picked.ended, (part) => {
         if (!picked.ended) this.#init.deliver(picked, part);
@@ -116,6 +118,7 @@ export class PreviewScheduler<J extends PreviewSubject> {
       .catch((error) => this.#init.onError(picked, request, error))
       .finally(() => {
         this.#current = null;
+        this.#init.settled?.(picked);
         this.#pump();
       });
   }

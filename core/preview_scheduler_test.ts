@@ -75,15 +75,17 @@ Deno.test("preview scheduler: the job previewed longest ago goes next; ended job
 });
 
 Deno.test("preview scheduler: a job that ends mid-render gets nothing; a failed render is reported", async () => {
+  const errors: string[] = [], settled: string[] = [];
   const failing = new PreviewScheduler<FakeJob>({
     render: () => Promise.reject(new Error("boom")),
     deliver: () => assert.fail("nothing to deliver"),
     onError: (job, r, error) => errors.push(`${job.name}@${r.step}: ${(error as Error).message}`),
+    settled: (job) => settled.push(job.name),
   });
-  const errors: string[] = [];
   failing.submit(new FakeJob("x"), request(4));
   await failing.idle();
   assert.deepEqual(errors, ["x@4: boom"]);
+  assert.deepEqual(settled, ["x"], "a failed render is settled too");
 
   const h = harness(), a = new FakeJob("a");
   h.scheduler.submit(a, request(1));
@@ -111,10 +113,10 @@ Deno.test("preview scheduler: a closed gate holds the request until the next sub
   assert.deepEqual(a.got, [1, 3]);
 });
 
-Deno.test("preview scheduler: frames are delivered at once, the next render waits for the sound", async () => {
+Deno.test("preview scheduler: a ready part is delivered at once, the next render waits for the other", async () => {
   const a = new FakeJob("a");
   let sound!: () => void;
-  const started: number[] = [];
+  const started: number[] = [], settled: number[] = [];
   const scheduler = new PreviewScheduler<FakeJob>({
     render: (r, _stillWanted, deliver) => {
       started.push(r.step);
@@ -128,14 +130,17 @@ Deno.test("preview scheduler: frames are delivered at once, the next render wait
     },
     deliver: (job, part) => job.got.push(part.kind === "video" ? part.step : -part.step),
     onError: () => assert.fail("no error"),
+    settled: () => settled.push(a.got.length),
   });
   scheduler.submit(a, request(1));
   scheduler.submit(a, request(2));
   assert.deepEqual(a.got, [1], "step 1's frames went out before its render ended");
   assert.deepEqual(started, [1], "step 2 waits for step 1's sound");
+  assert.deepEqual(settled, [], "not settled while the sound renders");
   sound();
   await new Promise((r) => setTimeout(r, 0));
   assert.deepEqual(started, [1, 2]);
+  assert.deepEqual(settled, [2], "settled once both parts were out");
   a.ended = true;
   sound();
   await scheduler.idle();

@@ -1,19 +1,20 @@
 /**
- * The preview worker's entry point: a Web Worker with its own ONNX sessions for the
- * preview decoder and the audio decoder, and its own sharp, so preview work runs on
- * the second core while the step loop keeps the first. Before, both shared one
- * thread and a preview (decoders + JPEGs, ~6 denoiser steps' worth) could only run
- * behind a 10 % duty-cycle gate: ~1 preview per 16 steps. Started by
- * preview_worker_client.ts; the engine never waits on it.
+ * A preview worker's entry point: a Web Worker that renders one part of every preview
+ * (the frames, with the preview decoder and sharp, or the sound, with the audio
+ * decoder) in ONNX sessions of its own, so preview work runs beside the step loop.
+ * Before, both shared one thread and a preview (decoders + JPEGs, ~6 denoiser steps'
+ * worth) could only run behind a 10 % duty-cycle gate: ~1 preview per 16 steps.
+ * Started by preview_worker_client.ts, two of them; the engine never waits on them.
  */
 /// <reference lib="deno.worker" />
 import type { FromWorker, ToWorker } from "./_preview_protocol.ts";
 import { loadPack } from "./pack/load.ts";
 import { OnnxBackend } from "./pack/onnx_backend.ts";
-import { type PreviewOptions, renderPreview } from "./preview.ts";
+import { type PreviewOptions, type PreviewPart, renderPreview } from "./preview.ts";
 import type { Preview } from "./types.ts";
 
-let ready: Promise<{ backend: OnnxBackend; options: PreviewOptions }> | null = null;
+let ready: Promise<{ backend: OnnxBackend; part: PreviewPart; options: PreviewOptions }> | null =
+  null;
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
@@ -23,13 +24,17 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.type === "init") {
     ready = (async () => {
+      const { part, options } = message;
       const pack = await loadPack(message.packDir, {
-        components: message.options.mode === "linear"
+        // Linear frames need no model at all.
+        components: part === "audio"
           ? ["audio_decoder"]
-          : ["preview_decoder", "audio_decoder"],
+          : options.mode === "linear"
+          ? []
+          : ["preview_decoder"],
         intraOpThreads: message.intraOpThreads,
       });
-      return { backend: new OnnxBackend(pack), options: message.options };
+      return { backend: new OnnxBackend(pack), part, options };
     })();
     ready.then(
       () => post({ type: "ready" }),
@@ -37,18 +42,17 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
     );
     return;
   }
-  const { backend, options } = await ready!;
+  const { backend, part, options } = await ready!;
   const { id, request } = message;
   try {
     await renderPreview(
       backend,
       backend.manifest,
-      request.geometry,
-      request.x0,
       request,
       options,
       () => true,
-      (part) => postPart(id, part),
+      (preview) => postPart(id, preview),
+      [part],
     );
     post({ type: "rendered", id, stats: backend.stats() });
   } catch (error) {

@@ -11,9 +11,8 @@
  * holds the JS thread for the whole call, so that yield is the only moment a cancel
  * or steer arriving on a socket can be read. The denoiser stays on this thread rather
  * than in a worker of its own: with the yield, a cancel is read within one call
- * (issue 4's bound), and a worker would add a copy of every batch each way and a
- * third busy thread on a 2-core machine where the preview worker already owns the
- * second core.
+ * (issue 4's bound). On the CPU a denoiser lane (pack/denoise_lane.ts) runs half of
+ * each call's rows beside it, and the preview workers render beside both.
  */
 import type { Backend, DenoiseBatch, Velocity } from "./backend.ts";
 import { pickBatch } from "./batching.ts";
@@ -112,14 +111,10 @@ export class StepLoop {
     this.#deps = deps;
     this.#previews = new PreviewScheduler<Job>({
       render: deps.previews.render.bind(deps.previews),
-      deliver: (job, preview) => {
-        job.emit({ type: "preview", preview });
-        // The sound is a preview's last part (renderPreview).
-        if (preview.kind === "audio") this.#previewWaiters.get(job)?.();
-      },
+      deliver: (job, preview) => job.emit({ type: "preview", preview }),
+      settled: (job) => this.#previewWaiters.get(job)?.(),
       // A failed preview is not a failed job: the final decode may still work.
       onError: (job, r, error) => {
-        this.#previewWaiters.get(job)?.();
         console.warn(
           `Cannot render preview of "${job.id}" at step ${r.step}: ${(error as Error).message}`,
         );
