@@ -1,15 +1,22 @@
 /**
- * Denoiser cost per row at batch 2, 4, 8 and 16 (bench helper). Batching across jobs
+ * Denoiser cost per row at batch 2, 4, 8 and 16 (bench helper), with the sessions set
+ * up as Engine.load sets them up on this machine: one intra-op thread here and a
+ * denoiser lane taking half the rows (on the CPU with 2+ cores). Batching across jobs
  * pays only where a bigger batch costs less per row; this table says how much the
  * hardware allows, so the batching speedup can be read against it.
  */
 import { clipGeometry } from "../../core/geometry.ts";
+import { DenoiseLane } from "../../core/pack/denoise_lane.ts";
 import { loadPack, OnnxBackend } from "../../core/pack/mod.ts";
 
 /** [rows, ms per call, ms per row, per-row cost relative to batch 2]. */
 export async function denoiserScaling(packDir: string, runs: number): Promise<number[][]> {
-  const pack = await loadPack(packDir);
-  const backend = new OnnxBackend(pack);
+  const withLane = navigator.hardwareConcurrency >= 2;
+  const pack = await loadPack(packDir, withLane ? { intraOpThreads: 1 } : {});
+  const lane = withLane
+    ? await DenoiseLane.start(packDir, { device: pack.device, intraOpThreads: 1 })
+    : undefined;
+  const backend = new OnnxBackend(pack, lane ? { lane } : {});
   const size = pack.manifest.sizes[0]!;
   const g = clipGeometry(pack.manifest, size.width, size.height, pack.manifest.durations[0]!);
   const [text] = await backend.encodeText(["a red ball"]);

@@ -150,18 +150,23 @@ console.log(
 ); // deno-fmt-ignore
 
 // Batching: n concurrent jobs vs the same n run one after another, back to back so
-// background load on this shared machine hits both alike.
+// background load on this shared machine hits both alike; medians of `repeats` pairs.
 const single = median(off.map((t) => t.wall));
 const batchRows: (string | number)[][] = [];
 let batch4 = 0, rssMb = 0;
 for (const n of [1, 2, 4, 8]) {
-  const seqStart = performance.now();
-  for (let i = 0; i < n; i++) await engine.generate(request({ previewEvery: 0 })).result;
-  const sequential = performance.now() - seqStart;
-  const { wall, peakMb } = await timeConcurrent(n);
+  const sequentials: number[] = [], concurrents: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const seqStart = performance.now();
+    for (let i = 0; i < n; i++) await engine.generate(request({ previewEvery: 0 })).result;
+    sequentials.push(performance.now() - seqStart);
+    const { wall, peakMb } = await timeConcurrent(n);
+    concurrents.push(wall);
+    rssMb = Math.max(rssMb, n === 8 ? peakMb : 0);
+  }
+  const sequential = median(sequentials), wall = median(concurrents);
   const speedup = sequential / wall;
   if (n === 4) batch4 = speedup;
-  if (n === 8) rssMb = peakMb;
   batchRows.push([n, sequential, wall, (n * 1000) / wall, speedup]);
 }
 console.log(
