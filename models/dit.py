@@ -98,6 +98,11 @@ class JointDiT(nn.Module):
             nn.init.zeros_(layer.weight)
             nn.init.zeros_(layer.bias)
 
+    def time_code(self, seconds, dim: int):
+        """Sinusoids of time with periods from cfg.finest_time_period up to 16 s."""
+        finest = self.cfg.finest_time_period
+        return sinusoid(seconds / finest, dim, 16.0 / finest)
+
     def positions(self, video_grid, audio_len_source):
         """Additive position codes: seconds for both modalities, plus the place in the frame."""
         g, d = self.geo, self.cfg.width
@@ -105,12 +110,12 @@ class JointDiT(nn.Module):
         y, x = grid_index(video_grid, 1), grid_index(video_grid, 2)
         height, width = y.amax(dim=1, keepdim=True) + 1, x.amax(dim=2, keepdim=True) + 1
         seconds = (t * g.temporal_compression + 0.5 * (g.temporal_compression - 1)) / g.fps
-        video = torch.cat([sinusoid(seconds, d // 2, 16.0),
+        video = torch.cat([self.time_code(seconds, d // 2),
                            sinusoid(y, d // 8, 64.0), sinusoid(x, d // 8, 64.0),
                            sinusoid((y + 0.5) / height, d // 8, 4.0), sinusoid((x + 0.5) / width, d // 8, 4.0)], -1)
         a = grid_index(audio_len_source, 0)  # (Ta,)
         audio_seconds = (a + 0.5) / g.audio_latent_rate
-        audio = F.pad(sinusoid(audio_seconds, d // 2, 16.0), (0, d - d // 2))  # no place in a frame
+        audio = F.pad(self.time_code(audio_seconds, d // 2), (0, d - d // 2))  # no place in a frame
         return video.reshape(-1, d), audio  # (Nv, D), (Ta, D)
 
     def forward(self, video, audio, sigma, text_tokens, text_mask, text_pooled):

@@ -115,8 +115,11 @@ number on the autoencoders, the gap to it on the denoiser):
   (read as a circle). A 4x spatial autoencoder or more latent channels would lift
   it, at a higher decoder and denoiser cost per clip.
 - Clicks land about 2 frames from the visual wall hit in generated clips, against 0
-  on the ceiling: the denoiser ties the two modalities only loosely. Its loss was
-  still falling when its time budget ended; a longer run is the first thing to try.
+  on the ceiling: the denoiser ties the two modalities only loosely. Before
+  \`dit.finest_time_period\` (now one frame) the time code's shortest period was 1 s,
+  so codes one frame apart were 0.97 alike (cosine) and attention could not tell a
+  hit's frame from its neighbours; that pack read 2 frames whatever the sampler's
+  guidance, steps or shift.
 - The joint video autoencoder of the GPU run painted every clip on a gray
   background flat gray: its decoder's units saturated there while the encoder still
   carried the object. The shipped decoder was trained afresh on the frozen latents

@@ -96,6 +96,33 @@ print(Tokenizer(world.vocabulary()).encode(sys.argv[1], 32)[0])`,
       assert.ok(trainingIds.includes(1), "the unknown word maps to [UNK]");
     });
 
+    await t.step(
+      "the time code tells a frame from its neighbour; old configs keep theirs",
+      async () => {
+        // Cosine similarity of the denoiser's time codes one video frame apart, for the
+        // config this run trained and for the same config stored before the field existed.
+        const [trained, legacy] = JSON.parse(
+          await python([
+            "-c",
+            `import json, sys; sys.path.insert(0, "models")
+import torch
+from config import PackConfig
+from dit import JointDiT
+stored = json.load(open(sys.argv[1]))
+old = {**stored, "dit": {k: v for k, v in stored["dit"].items() if k != "finest_time_period"}}
+def alike(d):
+    c = PackConfig.from_dict(d)
+    codes = JointDiT(c.dit, c.geometry, c.text.width).time_code(torch.tensor([1.0, 1.0 + 1 / c.geometry.fps]), 64)
+    return float(torch.nn.functional.cosine_similarity(codes[0], codes[1], dim=0))
+print(json.dumps([alike(stored), alike(old)]))`,
+            `${work}/config.json`,
+          ]),
+        );
+        assert.ok(trained < 0.7, `codes one frame apart are ${trained} alike`);
+        assert.ok(legacy > 0.95, `a config without the field got a finer code (${legacy})`);
+      },
+    );
+
     await t.step("engine latents match models/sample.py for the same noise", async () => {
       const captured = new CapturingBackend(new OnnxBackend(pack!));
       const engine = new Engine(pack!.manifest, captured, { outDir: `${work}/outputs` });
