@@ -27,8 +27,7 @@ export interface PreviewRequest {
 
 /**
  * Renders one preview, handing each part (frames, sound) to `deliver` once it is ready;
- * settles when the render is over. `stillWanted` is asked
- * before each model call.
+ * settles when the render is over. `stillWanted` is asked before each model call.
  */
 export type RenderPreview = (
   request: PreviewRequest,
