@@ -114,7 +114,7 @@ export class PreviewWorker implements PreviewRenderer {
   }
 
   stats(): ModelStats {
-    return mergeStats(structuredClone(this.#frames.stats), this.#sound.stats, "");
+    return mergeStats(this.#frames.stats, this.#sound.stats, "");
   }
 
   async close(): Promise<void> {
