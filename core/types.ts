@@ -44,10 +44,10 @@ export interface GenerationOutputs {
 
 /**
  * Preview of the predicted clean sample after one step, in two parts that are separate
- * events: its frames, then its sound. The audio decode takes several times what the
- * frames take (default pack, preview worker: ~8 ms frames vs ~50 ms audio), and a
- * watcher's first look at the clip should not wait for it (issue 5: the first frames
- * came ~90 ms after the first step, held back by their audio).
+ * events: its frames and its sound, each as soon as it is ready. The preview workers
+ * render both at once, so either may come first; rendered inline, the frames come
+ * first. A watcher's first look at the clip should not wait for the sound (issue 5:
+ * the first frames came ~90 ms after the first step when they waited for their audio).
  */
 export type Preview = VideoPreview | AudioPreview;
 

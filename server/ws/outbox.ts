@@ -3,8 +3,8 @@
  * Media waits while the socket's bufferedAmount is over the bound; a newer preview
  * of the same job and kind replaces a waiting one, and what it replaces is counted
  * as dropped. Per kind, since a step's frames and its sound come as separate batches
- * (frames first, core/types.ts): a step's sound must not replace its own frames, nor
- * the next step's frames that sound. Events may therefore overtake held media, which
+ * (in either order, core/types.ts): a step's sound must not replace its own frames,
+ * nor the next step's frames that sound. Events may therefore overtake held media, which
  * is fine: media is never replayed and carries its own step.
  */
 import type { JobEvent } from "../../client/protocol.ts";
