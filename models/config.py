@@ -77,6 +77,10 @@ class DiTConfig:
     # wall hit match and their neighbours do not: at 1 s (the shipped pack's, from before
     # this field) codes one frame apart are 0.97 alike (cosine), at 1/12 s 0.54.
     finest_time_period: float = 1 / 12
+    # A checkpoint trained with a coarse time code (the shipped pack's 1 s) can learn a
+    # one-frame code on top of it: a zero-initialized projection of it added to both
+    # modalities' positions, so the retimed model starts exactly where it was (retime.py).
+    fine_time_addon: bool = False
 
 
 @dataclass

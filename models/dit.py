@@ -87,6 +87,10 @@ class JointDiT(nn.Module):
         self.video_in = nn.Linear(geo.latent_channels * pt * ph * pw, d)
         self.audio_in = nn.Linear(geo.audio_latent_channels, d)
         self.modality = nn.Parameter(torch.zeros(2, d))  # 0: video, 1: audio
+        self.fine_time = nn.Linear(d // 2, d) if cfg.fine_time_addon else None
+        if self.fine_time is not None:  # zero: the model starts as it was trained
+            nn.init.zeros_(self.fine_time.weight)
+            nn.init.zeros_(self.fine_time.bias)
         self.time_mlp = nn.Sequential(nn.Linear(256, d), nn.SiLU(), nn.Linear(d, d))
         self.text_mlp = nn.Sequential(nn.Linear(text_width, d), nn.SiLU(), nn.Linear(d, d))
         self.blocks = nn.ModuleList([Block(cfg, text_width) for _ in range(cfg.depth)])
@@ -116,6 +120,9 @@ class JointDiT(nn.Module):
         a = grid_index(audio_len_source, 0)  # (Ta,)
         audio_seconds = (a + 0.5) / g.audio_latent_rate
         audio = F.pad(self.time_code(audio_seconds, d // 2), (0, d - d // 2))  # no place in a frame
+        if self.fine_time is not None:  # periods from one video frame up to 16 s
+            fine = lambda s: self.fine_time(sinusoid(s * g.fps, d // 2, 16.0 * g.fps))  # noqa: E731
+            video, audio = video + fine(seconds), audio + fine(audio_seconds)
         return video.reshape(-1, d), audio  # (Nv, D), (Ta, D)
 
     def forward(self, video, audio, sigma, text_tokens, text_mask, text_pooled):

@@ -123,6 +123,36 @@ print(json.dumps([alike(stored), alike(old)]))`,
       },
     );
 
+    await t.step("a retimed denoiser starts exactly where it was, then can learn", async () => {
+      // models/retime.py adds a zero-initialized one-frame time code to a trained model:
+      // same outputs at first, and a gradient that reaches the new projection.
+      const [before, grad] = JSON.parse(
+        await python([
+          "-c",
+          `import json, sys; sys.path.insert(0, "models")
+import torch
+from config import PackConfig
+from dit import JointDiT
+c = PackConfig.from_dict(json.load(open(sys.argv[1])))
+torch.manual_seed(0)
+old = JointDiT(c.dit, c.geometry, c.text.width)
+for p in old.parameters(): torch.nn.init.normal_(p, std=0.05)
+c.dit.fine_time_addon = True
+new = JointDiT(c.dit, c.geometry, c.text.width)
+missing, _ = new.load_state_dict(old.state_dict(), strict=False)
+assert sorted(missing) == ["fine_time.bias", "fine_time.weight"], missing
+args = (torch.randn(2, 8, 12, 4, 4), torch.randn(2, 8, 50), torch.rand(2), torch.randn(2, 32, c.text.width), torch.ones(2, 32), torch.randn(2, c.text.width))
+a, b = old(*args), new(*args)
+diff = max(float((x - y).abs().max()) for x, y in zip(a, b))
+sum(o.square().mean() for o in new(*args)).backward()
+print(json.dumps([diff, float(new.fine_time.weight.grad.abs().sum())]))`,
+          `${work}/config.json`,
+        ]),
+      );
+      assert.equal(before, 0, "the zero-initialized code changed the outputs");
+      assert.ok(grad > 0, "no gradient reaches the new time code");
+    });
+
     await t.step("engine latents match models/sample.py for the same noise", async () => {
       const captured = new CapturingBackend(new OnnxBackend(pack!));
       const engine = new Engine(pack!.manifest, captured, { outDir: `${work}/outputs` });
