@@ -37,14 +37,13 @@ class PartWorker {
   /** One intra-op thread: the two workers share the cores with the step loop. */
   static async start(packDir: string, part: PreviewPart, options: PreviewOptions) {
     const init: ToWorker = { type: "init", packDir, part, options, intraOpThreads: 1 };
-    let self: PartWorker | undefined;
-    const link = await WorkerLink.start<RenderReply, Waiter>(
+    return await WorkerLink.start<RenderReply, Waiter, PartWorker>(
       new URL("./preview_worker.ts", import.meta.url),
       init,
       "Preview worker",
-      (m) => self!.#answer(m), // replies only answer renders, asked once the worker exists
+      (link) => new PartWorker(link),
+      (worker, m) => worker.#answer(m),
     );
-    return (self = new PartWorker(link));
   }
 
   render(request: PreviewRequest, deliver: (part: Preview) => void): Promise<void> {

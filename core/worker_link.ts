@@ -22,25 +22,32 @@ export class WorkerLink<Reply extends { id: number }, Waiter extends { reject(e:
   }
 
   /**
-   * Starts the worker at `url`, posts `init` and resolves once it is ready; its later
-   * replies go to `answer`. A crash, at start or later, fails every waiting call with a
-   * ModelFailedError naming `what`; an init failure rejects with PackInvalidError and
-   * ends the worker.
+   * Starts the worker at `url`, posts `init` and, once it is ready, resolves with the
+   * client `make` builds on the link; the worker's later replies go to `answer` with that
+   * client. A crash, at start or later, fails every waiting call with a ModelFailedError
+   * naming `what`; an init failure rejects with PackInvalidError and ends the worker.
    */
-  static async start<Reply extends { id: number }, Waiter extends { reject(e: Error): void }>(
+  static async start<
+    Reply extends { id: number },
+    Waiter extends { reject(e: Error): void },
+    Client,
+  >(
     url: URL,
     init: unknown,
     what: string,
-    answer: (reply: Reply) => void,
-  ): Promise<WorkerLink<Reply, Waiter>> {
+    make: (link: WorkerLink<Reply, Waiter>) => Client,
+    answer: (client: Client, reply: Reply) => void,
+  ): Promise<Client> {
     const worker = new Worker(url, { type: "module" });
     const link = new WorkerLink<Reply, Waiter>(worker);
+    let client: Client | undefined;
     const ready = new Promise<void>((resolve, reject) => {
       worker.onmessage = (event: MessageEvent<StartReply | Reply>) => {
         const m = event.data as StartReply;
         if (m.type === "ready") resolve();
         else if (m.type === "init_failed") reject(new PackInvalidError(m.message));
-        else answer(event.data as Reply);
+        // Replies only answer calls, made once the client exists.
+        else answer(client!, event.data as Reply);
       };
       worker.onerror = (event) => {
         event.preventDefault();
@@ -56,7 +63,7 @@ export class WorkerLink<Reply extends { id: number }, Waiter extends { reject(e:
       worker.terminate();
       throw error;
     }
-    return link;
+    return (client = make(link));
   }
 
   /** Why calls can no longer be made (crashed or closed); null while the worker runs. */

@@ -38,14 +38,13 @@ export class DenoiseLane {
     options: { device: Device; intraOpThreads: number },
   ): Promise<DenoiseLane> {
     const init: ToLane = { type: "init", packDir, ...options };
-    let lane: DenoiseLane | undefined;
-    const link = await WorkerLink.start<LaneReply, Waiter>(
+    return await WorkerLink.start<LaneReply, Waiter, DenoiseLane>(
       new URL("./denoise_lane_worker.ts", import.meta.url),
       init,
       "Denoiser lane",
-      (m) => lane!.#answer(m), // replies only answer calls, made once the lane exists
+      (link) => new DenoiseLane(link),
+      (lane, m) => lane.#answer(m),
     );
-    return (lane = new DenoiseLane(link));
   }
 
   /** False once the worker crashed or was closed: calls would only fail. */
