@@ -14,8 +14,8 @@ export interface Batchable {
   readonly order: number;
   /**
    * When the job was last served, as a serial number the loop increments for each job
-   * of each call in batch order (0 = never): served jobs go to the back of the line in
-   * the order they were served, which is what makes the rotation exact.
+   * of each call in batch order; a new job gets the latest serial. Served and new jobs
+   * go to the back of the line in that order, which is what makes the rotation exact.
    */
   readonly lastServed: number;
 }

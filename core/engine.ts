@@ -88,7 +88,7 @@ export class Engine implements GenerationEngine {
   #loop: StepLoop;
   #options: Required<Pick<EngineOptions, "outDir">> & { shift: ShiftMode };
   #order = 0;
-  #closed = false;
+  #closing: Promise<void> | null = null;
 
   /** An engine over any Backend (tests pass an exact-math one). */
   constructor(manifest: Manifest, backend: Backend, options: EngineOptions = {}) {
@@ -131,13 +131,20 @@ export class Engine implements GenerationEngine {
       // core: 33 ms instead of 50 ms per CFG call of the default denoiser here.
       ...(worker ? { allCores: lane ? ["video_decoder"] : ["denoiser", "video_decoder"] } : {}),
     });
-    const denoiseLane = lane
-      ? await DenoiseLane.start(packDir, { device: pack.device, intraOpThreads: threads ?? 1 })
-      : undefined;
-    const previewRenderer = options.previewRenderer ??
-      (worker
+    let denoiseLane: DenoiseLane | undefined, started: PreviewRenderer | undefined;
+    try {
+      denoiseLane = lane
+        ? await DenoiseLane.start(packDir, { device: pack.device, intraOpThreads: threads ?? 1 })
+        : undefined;
+      started = !options.previewRenderer && worker
         ? await PreviewWorker.start(packDir, { ...DEFAULT_PREVIEW, ...options.preview })
-        : undefined);
+        : undefined;
+    } catch (error) {
+      // Release what opened before the failure: the sessions, and the lane with them.
+      await new OnnxBackend(pack, denoiseLane ? { lane: denoiseLane } : {}).close();
+      throw error;
+    }
+    const previewRenderer = options.previewRenderer ?? started;
     return new Engine(
       pack.manifest,
       new OnnxBackend(pack, denoiseLane ? { lane: denoiseLane } : {}),
@@ -167,7 +174,7 @@ export class Engine implements GenerationEngine {
   }
 
   generate(request: GenerationRequest, options: GenerateOptions = {}): GenerationHandle {
-    if (this.#closed) throw new EngineClosedError("Cannot start job: the engine is closed");
+    if (this.#closing) throw new EngineClosedError("Cannot start job: the engine is closed");
     const geometry = checkRequest(this.manifest, request);
     const id = options.id ?? crypto.randomUUID();
     if (!SAFE_ID.test(id)) {
@@ -194,9 +201,11 @@ export class Engine implements GenerationEngine {
     });
     job.emit({ type: "queued", position: this.#loop.active });
     // Cancel at once, not at the next turn: the in-flight call's result is then ignored.
+    // Past the last step, stop the decode and write instead: the loop ends the job
+    // "cancelled" once its files are gone.
     if (signal.aborted) job.cancel();
     else {
-      const onAbort = () => job.cancel();
+      const onAbort = () => job.state === "decoding" ? job.stop() : job.cancel();
       signal.addEventListener("abort", onAbort, { once: true });
       job.result.finally(() => signal.removeEventListener("abort", onAbort)).catch(() => {});
       this.#loop.add(job);
@@ -207,13 +216,18 @@ export class Engine implements GenerationEngine {
     });
   }
 
-  /** Fails every unfinished job, waits for the loop, releases the sessions. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#loop.failAll(new EngineClosedError("Cannot finish job: the engine was closed"));
-    await this.#loop.idle();
-    await Promise.all([this.#backend.close(), this.#previews.close()]);
+  /**
+   * Fails every unfinished job, waits for the loop, releases the sessions. Every call
+   * returns the same promise. The preview renderer closes beside the wait, not after
+   * it: closing rejects a render in flight, which a hung worker would never finish.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#loop.failAll(new EngineClosedError("Cannot finish job: the engine was closed"));
+      await Promise.all([this.#loop.idle(), this.#previews.close()]);
+      await this.#backend.close();
+    })();
+    return this.#closing;
   }
 }
 

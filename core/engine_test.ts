@@ -85,6 +85,134 @@ Deno.test("jobs of different sizes never share a call and alternate fairly", asy
   assert.equal(sigmas[0], sigmas[1], "both jobs took step 1 before either took step 2");
 });
 
+Deno.test("a stream of new jobs of another size cannot starve an older job", async () => {
+  await using t = await fakeEngine();
+  const square = t.engine.generate(
+    t.engine.resolve({ prompt: "a", steps: 4, seed: 1, previewEvery: 0 }),
+  );
+  // Before every call, one more one-step wide job arrives.
+  const wide: Promise<unknown>[] = [];
+  const denoise = t.backend.denoise.bind(t.backend);
+  t.backend.denoise = (batch, options) => {
+    if (wide.length < 12) {
+      const job = t.engine.resolve({ prompt: "b", steps: 1, seed: 2, width: 96, previewEvery: 0 });
+      wide.push(t.engine.generate(job).result);
+    }
+    return denoise(batch, options);
+  };
+  await square.result;
+  await Promise.all(wide);
+  const widths = t.backend.calls.filter((c) => c.kind === "denoise").map((c) => c.width);
+  // Round robin between the two shapes: the square job's 4 steps within its first 8 calls.
+  assert.equal(widths.slice(0, 8).filter((w) => w === 64).length, 4, widths.join(" "));
+});
+
+Deno.test("a job submitted while a model call holds the thread joins the very next call", async () => {
+  await using t = await fakeEngine();
+  const denoise = t.backend.denoise.bind(t.backend);
+  t.backend.denoise = (batch, options) => {
+    // Like onnxruntime: the call holds the thread, so messages wait for the loop's yield.
+    const end = performance.now() + 20;
+    while (performance.now() < end) { /* busy */ }
+    return denoise(batch, options);
+  };
+  const first = t.engine.generate(
+    t.engine.resolve({ prompt: "a", steps: 6, seed: 1, previewEvery: 0 }),
+  );
+  let second: Promise<unknown> | null = null;
+  setTimeout(() => {
+    t.backend.calls.push({ kind: "submitted", rows: 0 });
+    second = t.engine.generate(
+      t.engine.resolve({ prompt: "b", steps: 2, seed: 2, previewEvery: 0 }),
+    ).result;
+  }, 5);
+  await first.result;
+  await second;
+  const after = t.backend.calls.map((c) => c.kind).indexOf("submitted");
+  const next = t.backend.calls.slice(after).find((c) => c.kind === "denoise");
+  assert.equal(next?.rows, 4, "both jobs' rows in the first call after the submit");
+});
+
+Deno.test("a renderer that throws before its first await fails only that preview", async () => {
+  const throwing: PreviewRenderer = {
+    render: () => {
+      throw new Error("boom");
+    },
+    stats: () => ({ calls: 0, ms: 0, byComponent: {} }),
+    close: () => Promise.resolve(),
+  };
+  await using t = await fakeEngine({}, { previewRenderer: throwing });
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    const request = t.engine.resolve({ prompt: "a", steps: 3, seed: 1, previewEvery: 1 });
+    assert.equal(types(await collect(t.engine.generate(request))).at(-1), "done");
+    assert.equal(types(await collect(t.engine.generate(request))).at(-1), "done");
+  } finally {
+    console.warn = warn;
+  }
+});
+
+Deno.test("an unexpected throw fails only that call's jobs; the loop goes on", async () => {
+  await using t = await fakeEngine();
+  const denoise = t.backend.denoise.bind(t.backend);
+  let broken = true;
+  // Off the Backend contract: a velocity without its arrays makes the step itself throw.
+  t.backend.denoise = (batch, options) =>
+    broken ? (broken = false, Promise.resolve(null as never)) : denoise(batch, options);
+  const error = console.error;
+  console.error = () => {};
+  try {
+    const first = await collect(
+      t.engine.generate(t.engine.resolve({ prompt: "a", steps: 3, seed: 1, previewEvery: 0 })),
+    );
+    const failed = first.at(-1);
+    assert.equal(failed?.type, "failed");
+    assert.equal(failed.type === "failed" && failed.code, "internal_error");
+    const second = await collect(
+      t.engine.generate(t.engine.resolve({ prompt: "a", steps: 3, seed: 1, previewEvery: 0 })),
+    );
+    assert.equal(second.at(-1)?.type, "done");
+  } finally {
+    console.error = error;
+  }
+});
+
+/** Waits until the final write has put its first file (temporary or not) in `dir`. */
+async function writing(dir: string): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    if ([...Deno.readDirSync(dir)].length > 0) return;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  throw new Error("the final write never started");
+}
+
+Deno.test("a cancel during the final write ends the job only once its files are gone", async () => {
+  await using t = await fakeEngine();
+  const abort = new AbortController();
+  const handle = t.engine.generate(
+    t.engine.resolve({ prompt: "w", steps: 2, seed: 1, previewEvery: 0 }),
+    { id: "clip", signal: abort.signal },
+  );
+  await writing(t.outDir);
+  abort.abort();
+  await assert.rejects(handle.result, { name: "AbortError" });
+  assert.deepEqual([...Deno.readDirSync(t.outDir)], [], "no file left when cancelled arrives");
+  assert.equal(t.engine.active, 0);
+});
+
+Deno.test("closing the engine during a final write leaves no files behind", async () => {
+  await using t = await fakeEngine();
+  const handle = t.engine.generate(
+    t.engine.resolve({ prompt: "w", steps: 2, seed: 1, previewEvery: 0 }),
+    { id: "clip" },
+  );
+  await writing(t.outDir);
+  await t.engine.close();
+  await assert.rejects(handle.result, { code: "engine_closed" });
+  assert.deepEqual([...Deno.readDirSync(t.outDir)], []);
+});
+
 Deno.test("guidance changes the result, separately for video and audio", async () => {
   await using t = await fakeEngine();
   const run = (video: number, audio: number) =>

@@ -11,7 +11,8 @@ export type EngineErrorCode =
   | "pack_invalid"
   | "model_failed"
   | "output_failed"
-  | "engine_closed";
+  | "engine_closed"
+  | "internal_error";
 
 /** Base of every error the engine throws or reports in a `failed` event. */
 export class EngineError extends Error {
@@ -62,6 +63,17 @@ export class EngineClosedError extends EngineError {
   constructor(message: string) {
     super("engine_closed", message);
     this.name = "EngineClosedError";
+  }
+}
+
+/**
+ * A throw the engine did not expect (a bug): the jobs it touched fail with it, and the
+ * step loop goes on with the others.
+ */
+export class InternalError extends EngineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("internal_error", message, options);
+    this.name = "InternalError";
   }
 }
 

@@ -40,7 +40,10 @@ export class Job implements Batchable {
   /** Steps taken; the next model call is at `sigmas[step]`. */
   step = 0;
   history: SolverHistory | null = null;
-  /** Serial of the last model call this job was in (0 = never): fairness, see batching.ts. */
+  /**
+   * Serial of the last model call this job was in; on admission, the loop's latest
+   * serial (the back of the rotation). Fairness, see batching.ts.
+   */
   lastServed = 0;
   prompt: string;
   negativePrompt: string;
@@ -50,6 +53,8 @@ export class Job implements Batchable {
   /** Steers received since the last step, applied before the next one. */
   pendingSteers: SteerRequest[] = [];
 
+  /** Aborted when the job stops short: ends its file writes (see `stopSignal`). */
+  #stop = new AbortController();
   #resolve!: (outputs: GenerationOutputs) => void;
   #reject!: (error: unknown) => void;
 
@@ -112,14 +117,31 @@ export class Job implements Batchable {
     if (this.#end({ type: "done", outputs })) this.#resolve(outputs);
   }
 
+  /**
+   * Fires when the job is cancelled or failed, or `stop()` is called: the final write
+   * kills its encoder and removes its files on it. A job cancelled while decoding is
+   * stopped first and ended once the files are gone, so `cancelled` never comes while
+   * a half-written file is still there.
+   */
+  get stopSignal(): AbortSignal {
+    return this.#stop.signal;
+  }
+
+  /** Stops the work in flight without ending the job (its end follows the cleanup). */
+  stop(): void {
+    this.#stop.abort(abortError(this.id));
+  }
+
   cancel(): void {
     if (this.#end({ type: "cancelled" })) this.#reject(abortError(this.id));
+    this.stop();
   }
 
   fail(error: EngineError): void {
     if (this.#end({ type: "failed", code: error.code, message: error.message })) {
       this.#reject(error);
     }
+    this.stop();
   }
 
   /** The public view handed to callers of `generate`. */

@@ -109,8 +109,9 @@ export class PreviewScheduler<J extends PreviewSubject> {
     const { render, gate } = this.#init;
     // The render stays in flight until its last part: a part that is ready goes out at
     // once, but the next render waits for this one's slower part.
-    const work = () =>
-      render(request, () => !picked.ended, (part) => {
+    // async: a renderer that throws before its first await still ends in onError.
+    const work = async () =>
+      await render(request, () => !picked.ended, (part) => {
         if (!picked.ended) this.#init.deliver(picked, part);
       });
     this.#current = (gate ? gate.run(work) : work())

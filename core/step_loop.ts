@@ -16,7 +16,7 @@
  */
 import type { Backend, DenoiseBatch, Velocity } from "./backend.ts";
 import { pickBatch } from "./batching.ts";
-import { EngineError, ModelFailedError, wrapError } from "./errors.ts";
+import { EngineError, InternalError, ModelFailedError, wrapError } from "./errors.ts";
 import { guide } from "./guidance.ts";
 import type { Job } from "./job.ts";
 import { writeOutputs } from "./media/outputs.ts";
@@ -52,6 +52,8 @@ const isFirstPreview = (job: Job) =>
 
 const modelError = (action: string) => (error: unknown) =>
   wrapError(error, (detail, options) => new ModelFailedError(`${action}: ${detail}`, options));
+const internalError = (action: string) => (error: unknown) =>
+  wrapError(error, (detail, options) => new InternalError(`${action}: ${detail}`, options));
 
 /** Stacks the rows of `jobs` (cond then uncond per job) into one denoiser input. */
 export function assembleBatch(
@@ -130,6 +132,9 @@ export class StepLoop {
 
   /** Adds a job and makes sure the loop is turning. */
   add(job: Job): void {
+    // A newcomer joins the back of the rotation, as if served in the latest call: ranked
+    // as never served, a stream of new jobs of other shapes would starve an older one.
+    job.lastServed = this.#serial;
     this.#jobs.push(job);
     // Start on a microtask, so jobs submitted in the same tick join the first call.
     this.#running ??= Promise.resolve().then(() => this.#run());
@@ -149,23 +154,30 @@ export class StepLoop {
   }
 
   async #run(): Promise<void> {
+    const stepping = () => this.#jobs.filter((j) => j.state === "queued" || j.state === "running");
     while (true) {
       this.#jobs = this.#jobs.filter((j) => !j.ended);
-      const stepping = this.#jobs.filter((j) => j.state === "queued" || j.state === "running");
-      if (stepping.length === 0) {
+      if (stepping().length === 0) {
         // Set synchronously with the emptiness check, so add() can never miss a stop.
         this.#running = null;
         return;
       }
-      // Let queued socket messages (cancel, steer, new jobs) in before the next call.
+      // Let queued socket messages (cancel, steer, new jobs) in before the next call;
+      // onnxruntime holds this thread through a call, so they all arrive here, and jobs
+      // added now are encoded in time to join this call.
       await yieldToEventLoop();
-      await this.#encodeText(stepping);
-      // Jobs added while the text encoder ran may already be ready too.
-      const ready = this.#jobs.filter((j) =>
-        (j.state === "queued" || j.state === "running") && j.text !== null
-      );
-      const batch = pickBatch(ready, this.#deps.maxBatch);
-      if (batch.length > 0) await this.#denoise(batch);
+      const turn = stepping();
+      try {
+        await this.#encodeText(turn);
+        const ready = turn.filter((j) => !j.ended && j.text !== null);
+        const batch = pickBatch(ready, this.#deps.maxBatch);
+        if (batch.length > 0) await this.#denoise(batch);
+      } catch (error) {
+        // A bug, not a model failure: fail this turn's jobs, keep the loop (and later jobs) alive.
+        const failure = internalError("Cannot step jobs")(error);
+        console.error(failure);
+        for (const job of turn) job.fail(failure);
+      }
     }
   }
 
@@ -231,7 +243,7 @@ export class StepLoop {
       if (!job.ended) this.#step(job, rowsOf(out, job, j));
     });
     const finished = jobs.filter((j) => j.state === "decoding");
-    if (finished.length > 0) this.#inBackground(this.#finish(finished));
+    if (finished.length > 0) this.#inBackground(this.#finish(finished), finished);
     // Inline previews share this thread behind a duty-cycle gate: no wait for them.
     const firstPreview = this.#deps.previewGate
       ? []
@@ -307,9 +319,14 @@ export class StepLoop {
     return this.#deps.previewGate !== null || !this.#previews.busy;
   }
 
-  #inBackground(work: Promise<void>): void {
-    this.#background.add(work);
-    work.finally(() => this.#background.delete(work));
+  /** Tracks `work` for idle(); if it throws (a bug), its jobs fail instead of hanging. */
+  #inBackground(work: Promise<void>, jobs: readonly Job[]): void {
+    const tracked = work.catch((error) => {
+      const failure = internalError("Cannot finish jobs")(error);
+      console.error(failure);
+      for (const job of jobs) job.fail(failure);
+    }).finally(() => this.#background.delete(tracked));
+    this.#background.add(tracked);
   }
 
   /**
@@ -337,7 +354,7 @@ export class StepLoop {
       ]);
     } catch (error) {
       const failure = modelError("Cannot decode clip")(error);
-      for (const job of jobs) job.fail(failure);
+      for (const job of jobs) if (!this.#checkCancel(job)) job.fail(failure);
       return;
     }
     const frameSize = frames.length / rows, sampleCount = waveforms.length / rows;
@@ -348,7 +365,7 @@ export class StepLoop {
           frames: frames.subarray(r * frameSize, (r + 1) * frameSize),
           waveform: waveforms.subarray(r * sampleCount, (r + 1) * sampleCount),
           geometry: g,
-        }, { signal: job.signal });
+        }, { signal: job.stopSignal });
         if (!this.#checkCancel(job)) job.done(outputs);
       } catch (error) {
         // A cancel during the write removed the files; the job already ended "cancelled".

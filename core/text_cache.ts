@@ -21,25 +21,31 @@ export class TextCache {
     return this.#entries.has(prompt);
   }
 
-  /** Encodings in the order of `prompts`; at most one encoder call for all misses. */
+  /**
+   * Encodings in the order of `prompts`; at most one encoder call for all misses. The
+   * answer is assembled before the cache is updated: storing the misses may evict an
+   * entry this same call needs (more prompts than capacity), and that must not lose it.
+   */
   async get(prompts: string[]): Promise<TextEncoding[]> {
-    const misses = [...new Set(prompts.filter((p) => !this.#entries.has(p)))];
+    const found = new Map<string, TextEncoding>();
+    const misses: string[] = [];
+    for (const p of new Set(prompts)) {
+      const hit = this.#entries.get(p);
+      if (hit) found.set(p, hit);
+      else misses.push(p);
+    }
     if (misses.length > 0) {
       const encoded = await this.#encode(misses);
-      misses.forEach((p, i) => this.#put(p, encoded[i]!));
+      misses.forEach((p, i) => found.set(p, encoded[i]!));
     }
-    return prompts.map((p) => this.#touch(p));
+    for (const [p, encoding] of found) this.#put(p, encoding);
+    return prompts.map((p) => found.get(p)!);
   }
 
-  #touch(prompt: string): TextEncoding {
-    const hit = this.#entries.get(prompt)!;
+  /** Stores `encoding` as the most recently used entry, evicting the least recent past capacity. */
+  #put(prompt: string, encoding: TextEncoding): void {
     // Map keeps insertion order: re-inserting makes this the most recently used.
     this.#entries.delete(prompt);
-    this.#entries.set(prompt, hit);
-    return hit;
-  }
-
-  #put(prompt: string, encoding: TextEncoding): void {
     this.#entries.set(prompt, encoding);
     while (this.#entries.size > this.#capacity) {
       this.#entries.delete(this.#entries.keys().next().value!);

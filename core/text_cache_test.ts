@@ -37,3 +37,19 @@ Deno.test("TextCache evicts the least recently used prompt past its capacity", a
   await cache.get(["b"]);
   assert.deepEqual(calls, [["a"], ["b"], ["c"], ["b"]]);
 });
+
+Deno.test("TextCache answers a call whose misses evict one of its own hits", async () => {
+  const { calls, encode } = counting();
+  const cache = new TextCache(encode, 2);
+  await cache.get(["old"]);
+  await cache.get(["mid"]);
+  // "old" is the least recent entry; storing "new" and "newer" evicts it and "mid".
+  const [old, fresh, newer] = await cache.get(["old", "new", "newer"]);
+  assert.equal(old!.pooled[0], 3);
+  assert.equal(fresh!.pooled[0], 3);
+  assert.equal(newer!.pooled[0], 5);
+  // Whatever was evicted is encoded again, never served as missing.
+  const again = await cache.get(["old"]);
+  assert.equal(again[0]!.pooled[0], 3);
+  assert.deepEqual(calls, [["old"], ["mid"], ["new", "newer"], ["old"]]);
+});

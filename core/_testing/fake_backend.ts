@@ -44,6 +44,8 @@ export class FakeBackend implements Backend {
     kind: string;
     rows: number;
     sigmas?: number[];
+    /** A denoiser call's clip width (which shape it stepped). */
+    width?: number;
     prompts?: string[];
     allCores?: boolean;
   }[] = [];
@@ -71,6 +73,7 @@ export class FakeBackend implements Backend {
       kind: "denoise",
       rows: batch.rows,
       sigmas: Array.from(batch.sigma),
+      width: batch.geometry.width,
       allCores: options.allCores ?? false,
     });
     return this.#stats.time("denoiser", async () => {

@@ -27,6 +27,13 @@ export interface GenerateEvalOptions {
   scheduler?: "euler" | "dpmpp2m";
   /** Only the first N prompts (quick looks). */
   limit?: number;
+  /**
+   * Each prompt at this many seeds (its own, then +1000, +2000...): the set's 10 bounce
+   * clips time ~40 hits, too few to tell 1.5 frames of sync from 2.
+   */
+  seeds?: number;
+  /** CFG scales for video and audio (sampler tuning). */
+  guidance?: { video: number; audio: number };
   onClip?: (done: number, total: number) => void;
 }
 
@@ -54,7 +61,9 @@ export async function generateEvalClips(
   packDir: string,
   options: GenerateEvalOptions = {},
 ): Promise<Clip[]> {
-  const prompts = (await readEvalPrompts(packDir)).slice(0, options.limit);
+  const prompts = (await readEvalPrompts(packDir)).slice(0, options.limit).flatMap((p) =>
+    Array.from({ length: options.seeds ?? 1 }, (_, k) => ({ ...p, seed: p.seed + 1000 * k }))
+  );
   const pack = await loadPack(packDir);
   const captured = new CapturingBackend(new OnnxBackend(pack));
   const outDir = await Deno.makeTempDir({ prefix: "emerge-eval-" });
@@ -71,6 +80,7 @@ export async function generateEvalClips(
         previewEvery: 0,
         ...(options.steps ? { steps: options.steps } : {}),
         ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+        ...(options.guidance ? { guidance: options.guidance } : {}),
       });
       await engine.generate(request).result;
       clips.push({

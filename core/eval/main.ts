@@ -1,5 +1,5 @@
 /**
- * `deno task eval [--pack DIR] [--limit N] [--steps N] [--scheduler S] [--json]`
+ * `deno task eval [--pack DIR] [--limit N] [--seeds N] [--steps N] [--scheduler S] [--guidance G[,A]] [--json]`
  * generates the pack's evaluation set through the engine and scores it;
  * `deno task eval --clips DIR [--json]` scores clip folders made elsewhere (e.g. by
  * the PyTorch sampler during training). Either prints the eval table ending with the
@@ -13,15 +13,27 @@ import { formatReport } from "./report.ts";
 import { scoreClips } from "./score.ts";
 
 const USAGE =
-  "usage: deno task eval [--clips DIR | --pack DIR [--limit N] [--steps N] [--scheduler euler|dpmpp2m]] [--json]";
+  "usage: deno task eval [--clips DIR | --pack DIR [--limit N] [--seeds N] [--steps N] [--scheduler euler|dpmpp2m] [--guidance G[,A]]] [--json]";
+
+/** `G` or `VIDEO,AUDIO`: CFG scales, each a number >= 0. */
+function guidanceScales(value: string | undefined): { video: number; audio: number } {
+  const parts = (value ?? "").split(",");
+  const scales = parts.map(Number);
+  if (parts.length > 2 || parts.some((p) => p.trim() === "") || scales.some((g) => !(g >= 0))) {
+    throw new EvalError("usage", `Cannot run eval: --guidance "${value}" is not G or VIDEO,AUDIO`);
+  }
+  return { video: scales[0]!, audio: scales[1] ?? scales[0]! };
+}
 
 /** Parsed command line. */
 export interface EvalArgs {
   clips?: string;
   pack: string;
   limit?: number;
+  seeds?: number;
   steps?: number;
   scheduler?: "euler" | "dpmpp2m";
+  guidance?: { video: number; audio: number };
   json: boolean;
 }
 
@@ -43,7 +55,9 @@ export function parseArgs(args: readonly string[]): EvalArgs {
     else if (flag === "--clips") out.clips = value() ?? "";
     else if (flag === "--pack") out.pack = value() ?? "";
     else if (flag === "--limit") out.limit = positiveInt(flag, value());
+    else if (flag === "--seeds") out.seeds = positiveInt(flag, value());
     else if (flag === "--steps") out.steps = positiveInt(flag, value());
+    else if (flag === "--guidance") out.guidance = guidanceScales(value());
     else if (flag === "--scheduler") {
       const s = value();
       if (s !== "euler" && s !== "dpmpp2m") {
@@ -66,8 +80,10 @@ export async function main(args: readonly string[]): Promise<number> {
       options.pack,
       {
         ...(options.limit ? { limit: options.limit } : {}),
+        ...(options.seeds ? { seeds: options.seeds } : {}),
         ...(options.steps ? { steps: options.steps } : {}),
         ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+        ...(options.guidance ? { guidance: options.guidance } : {}),
         onClip: (done, total) =>
           Deno.stderr.writeSync(new TextEncoder().encode(`\reval: ${done}/${total}`)),
       },

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { generateEvalClips } from "./generate.ts";
 import { main } from "./main.ts";
 
 const FIXTURES = join(import.meta.dirname!, "../../tests/_fixtures/clips");
@@ -60,6 +61,8 @@ Deno.test("bad input exits 2 with a stable code and a sentence", async () => {
   const cases: [string[], string, RegExp][] = [
     [["--pack", "/no/such/pack"], "clips_not_found", /eval_prompts\.json" is missing/],
     [["--limit", "0"], "usage", /--limit "0" is not a positive integer/],
+    [["--guidance", "4,x"], "usage", /--guidance "4,x" is not G or VIDEO,AUDIO/],
+    [["--seeds", "1.5"], "usage", /--seeds "1.5" is not a positive integer/],
     [["--scheduler", "ddim"], "usage", /scheduler "ddim"/],
     [["--clips", FIXTURES, "--fast"], "usage", /unknown argument "--fast"/],
     [["--clips", "/no/such/folder"], "clips_not_found", /folder "\/no\/such\/folder"/],
@@ -106,4 +109,13 @@ Deno.test("eval without --clips generates the pack's eval prompts through the en
   assert.equal(report.clips.length, 2);
   const prompts = JSON.parse(await Deno.readTextFile("models/default/eval_prompts.json"));
   assert.deepEqual(report.clips[0].expected, prompts[0].attributes);
+});
+
+Deno.test("--seeds runs each prompt at that many seeds, each a different clip", async () => {
+  const clips = await generateEvalClips("models/default", { limit: 1, seeds: 2 });
+  assert.equal(clips.length, 2);
+  assert.deepEqual(clips[0]!.attributes, clips[1]!.attributes);
+  assert.notDeepEqual(clips[0]!.frames, clips[1]!.frames);
+  const { stdout } = await run("--pack", "models/default", "--limit", "1", "--seeds", "2");
+  assert.match(stdout, / clips=2$/);
 });
