@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { type Backend, mergeStats, type ModelStats } from "./backend.ts";
-import { EngineClosedError, InvalidRequestError } from "./errors.ts";
+import { EngineClosedError, InvalidRequestError, JobFinishedError } from "./errors.ts";
 import { Job } from "./job.ts";
 import { gaussianNoise } from "./noise.ts";
 import { DenoiseLane } from "./pack/denoise_lane.ts";
@@ -16,7 +16,7 @@ import { DEFAULT_PREVIEW, inlineRenderer, type PreviewOptions } from "./preview.
 import { PreviewGate } from "./preview_gate.ts";
 import type { PreviewRenderer } from "./preview_scheduler.ts";
 import { PreviewWorker } from "./preview_worker_client.ts";
-import { checkRequest, checkSteer, resolveRequest } from "./request.ts";
+import { checkRequest, checkSteer, resolveRequest, SAFE_ID } from "./request.ts";
 import { shiftFor, type ShiftMode, sigmaSchedule } from "./schedulers/mod.ts";
 import { StepLoop } from "./step_loop.ts";
 import { TextCache } from "./text_cache.ts";
@@ -66,8 +66,6 @@ export interface EngineOptions {
   /** Prompts whose encodings are kept (default 64). */
   textCacheSize?: number;
 }
-
-const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * Runs a model pack.
@@ -212,7 +210,10 @@ export class Engine implements GenerationEngine {
     }
     return job.handle((change: SteerRequest) => {
       checkSteer(change);
-      if (!job.ended && job.state !== "decoding") job.pendingSteers.push(structuredClone(change));
+      if (job.ended || job.state === "decoding") {
+        throw new JobFinishedError(`Cannot steer job "${id}": it has taken its last step`);
+      }
+      job.pendingSteers.push(structuredClone(change));
     });
   }
 

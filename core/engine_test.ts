@@ -300,6 +300,30 @@ Deno.test("steer re-encodes the new prompt and applies it from the next step", a
   assert.notDeepEqual(withSteer, without);
 });
 
+Deno.test("a steer past the last step throws job_finished; an undefined scale keeps the old one", async () => {
+  await using t = await fakeEngine({ denoise: 2 });
+  const request = t.engine.resolve({ prompt: "a", steps: 3, seed: 4, previewEvery: 0 });
+  const handle = t.engine.generate(request);
+  for await (const event of handle.events) {
+    if (event.type === "step" && event.i === 1) {
+      // A direct API caller may pass a key with no value; JSON never can.
+      handle.steer({ guidance: { video: undefined as unknown as number } });
+    }
+    if (event.type === "step" && event.i === 3) {
+      assert.throws(
+        () => handle.steer({ prompt: "late" }),
+        { code: "job_finished", message: /it has taken its last step/ },
+      );
+    }
+  }
+  await handle.result;
+  await t.engine.generate(request).result; // the same job unsteered
+  const [steered, plain] = t.backend.decodedFinal;
+  assert.ok(steered!.every(Number.isFinite), "no NaN from the undefined scale");
+  assert.deepEqual(steered, plain);
+  assert.throws(() => handle.steer({ prompt: "after" }), { code: "job_finished" });
+});
+
 Deno.test("previews never stall the steps: a slow preview decoder is skipped while busy", async () => {
   await using t = await fakeEngine({ denoise: 1, previewDecode: 150 });
   const start = performance.now();

@@ -12,6 +12,7 @@ export type EngineErrorCode =
   | "model_failed"
   | "output_failed"
   | "engine_closed"
+  | "job_finished"
   | "internal_error";
 
 /** Base of every error the engine throws or reports in a `failed` event. */
@@ -63,6 +64,14 @@ export class EngineClosedError extends EngineError {
   constructor(message: string) {
     super("engine_closed", message);
     this.name = "EngineClosedError";
+  }
+}
+
+/** A steer of a job past its last step (decoding or ended): nothing is left to steer. */
+export class JobFinishedError extends EngineError {
+  constructor(message: string) {
+    super("job_finished", message);
+    this.name = "JobFinishedError";
   }
 }
 

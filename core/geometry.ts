@@ -29,7 +29,10 @@ export interface ClipGeometry {
   key: string;
 }
 
-/** The largest side and length the engine accepts, to keep one job's memory bounded. */
+/**
+ * The largest side and length the engine accepts; the pack's `max_tokens` bounds their
+ * product (one job's attention memory).
+ */
 export const LIMITS = { maxSide: 1024, maxSeconds: 60 } as const;
 
 function whole(value: number): boolean {
@@ -79,6 +82,13 @@ export function clipGeometry(
   ];
   const audio: ClipGeometry["audio"] = [m.audio.latent_channels, Math.round(latentSteps)];
   const cubes = (video[1] / pt) * (video[2] / ph) * (video[3] / pw);
+  if (cubes + audio[1] > m.max_tokens) {
+    fail(
+      `${width}x${height} for ${seconds} s is ${
+        cubes + audio[1]
+      } tokens, more than this pack's ${m.max_tokens}`,
+    );
+  }
   return {
     width,
     height,

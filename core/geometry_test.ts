@@ -35,3 +35,15 @@ Deno.test("clipGeometry refuses lengths that do not divide into latent frames", 
   assert.throws(() => clipGeometry(m, 64, 64, -1), /seconds -1 is not between 0 and 60/);
   assert.throws(() => clipGeometry(m, 64, 4096, 2), /height 4096 is not a whole number/);
 });
+
+Deno.test("clipGeometry refuses more tokens than the pack's max_tokens, and the default is 8192", () => {
+  assert.equal(m.max_tokens, 8192);
+  // 1024x1024 for 60 s passes every side and length limit: 1,476,060 tokens.
+  assert.throws(
+    () => clipGeometry(m, 1024, 1024, 60),
+    /Cannot start job: 1024x1024 for 60 s is 1476060 tokens, more than this pack's 8192/,
+  );
+  const small = parseManifest({ ...fixtureManifest(), max_tokens: 300 });
+  assert.equal(clipGeometry(small, 64, 64, 2).tokens, 12 * 4 * 4 + 50);
+  assert.throws(() => clipGeometry(small, 96, 64, 2), /is 338 tokens, more than this pack's 300/);
+});

@@ -10,6 +10,9 @@ import type { GenerationRequest, SchedulerKind, SteerRequest } from "./types.ts"
 /** Bounds that keep one request's cost sane. */
 export const REQUEST_LIMITS = { maxPromptChars: 2000, maxSteps: 500, maxGuidance: 50 } as const;
 
+/** A job id is also its output files' stem: a plain file name, never a path. */
+export const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+
 const SCHEDULER_KINDS: readonly SchedulerKind[] = ["euler", "dpmpp2m"];
 
 function fail(action: string, why: string): never {

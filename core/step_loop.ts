@@ -188,7 +188,11 @@ export class StepLoop {
       for (const steer of job.pendingSteers.splice(0)) {
         job.prompt = steer.prompt ?? job.prompt;
         job.negativePrompt = steer.negativePrompt ?? job.negativePrompt;
-        job.guidance = { ...job.guidance, ...steer.guidance };
+        // Field by field: a key present but undefined keeps the current scale.
+        job.guidance = {
+          video: steer.guidance?.video ?? job.guidance.video,
+          audio: steer.guidance?.audio ?? job.guidance.audio,
+        };
         if (steer.prompt !== undefined || steer.negativePrompt !== undefined) job.text = null;
         // A multistep solver's history was computed under the old condition.
         job.history = null;

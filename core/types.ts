@@ -61,7 +61,7 @@ export interface VideoPreview {
   format: "jpeg" | "webp";
 }
 
-/** The sound of a step's preview; it follows that step's frames. */
+/** The sound of a step's preview; it may come before or after that step's frames. */
 export interface AudioPreview {
   kind: "audio";
   step: number;
@@ -77,7 +77,7 @@ export type GenerationEvent =
   | { type: "started" }
   /** Step `i` of `n` (1-based) is done; `sigma` is the noise level the model saw. */
   | { type: "step"; i: number; n: number; sigma: number }
-  /** One part of a step's preview: its frames, then (another event) its sound. */
+  /** One part of a step's preview: its frames or its sound, in either order. */
   | { type: "preview"; preview: Preview }
   | { type: "steered"; steer: SteerRequest }
   | { type: "done"; outputs: GenerationOutputs }
@@ -90,7 +90,11 @@ export interface GenerationHandle {
   readonly request: GenerationRequest;
   /** Every event from `queued` to exactly one of `done`, `cancelled` or `failed`. */
   readonly events: AsyncIterable<GenerationEvent>;
-  /** Applies from the next step; a multistep solver restarts its history. */
+  /**
+   * Applies from the next step; a multistep solver restarts its history. Throws an
+   * InvalidRequestError for a bad change and a JobFinishedError (`job_finished`) once
+   * the job has taken its last step.
+   */
   steer(change: SteerRequest): void;
   /** The outputs, or a rejection with the failure (cancel rejects with an AbortError). */
   readonly result: Promise<GenerationOutputs>;

@@ -4,7 +4,9 @@
  * code `invalid_request`. Range checks are left to the engine's request check, which
  * gives the same messages as the server.
  */
+import { basename } from "node:path";
 import { InvalidRequestError } from "../errors.ts";
+import { SAFE_ID } from "../request.ts";
 import type { GenerationRequest, SchedulerKind } from "../types.ts";
 
 /** What the command line asks for. */
@@ -47,6 +49,9 @@ const FLAGS = new Set([
   "help",
 ]); // deno-fmt-ignore
 
+/** `--pack`'s default, as the usage shows it: the pack beside the code. */
+export const DEFAULT_PACK = "models/default";
+
 function fail(why: string): never {
   throw new InvalidRequestError(`Cannot parse flags: ${why}`);
 }
@@ -56,10 +61,12 @@ function wholeNumber(flag: string, text: string): number {
   return Number(text);
 }
 
+/** Decimal only: Number() would also take "0x10", "0b1" and " 2 ". */
 function number(flag: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value)) fail(`--${flag} "${text}" is not a number`);
-  return value;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) {
+    fail(`--${flag} "${text}" is not a number`);
+  }
+  return Number(text);
 }
 
 /** Parses `argv`; throws InvalidRequestError naming the first bad flag. */
@@ -120,7 +127,10 @@ export function parseArgs(argv: string[]): CliArgs {
   if (!out.endsWith(".mp4") || out.endsWith("/.mp4") || out === ".mp4") {
     fail(`--out "${out}" is not a .mp4 file name`);
   }
+  if (!SAFE_ID.test(basename(out, ".mp4"))) {
+    fail(`--out "${out}": the file name may only hold letters, digits, ".", "_" and "-"`);
+  }
   const device = get("device") ?? "cpu";
   if (device !== "cpu" && device !== "cuda") fail(`--device "${device}" is not one of cpu, cuda`);
-  return { request, out, pack: get("pack") ?? "models/default", device, help };
+  return { request, out, pack: get("pack") ?? DEFAULT_PACK, device, help };
 }

@@ -54,6 +54,14 @@ Deno.test("parseArgs gives a stable code and a quoted sentence for every bad fla
     ],
     [["--prompt", "p", "--seconds", "two"], `Cannot parse flags: --seconds "two" is not a number`],
     [
+      ["--prompt", "p", "--seconds", "0x10"],
+      `Cannot parse flags: --seconds "0x10" is not a number`,
+    ],
+    [
+      ["--prompt", "p", "--out", "out/my clip.mp4"],
+      `Cannot parse flags: --out "out/my clip.mp4": the file name may only hold letters, digits, ".", "_" and "-"`,
+    ],
+    [
       ["--prompt", "p", "--guidance", "1,2,3"],
       `Cannot parse flags: --guidance "1,2,3" is not G or VIDEO,AUDIO`,
     ],

@@ -3,10 +3,10 @@
  * line, with a progress bar on stderr. Exit codes: 0 done, 2 bad flags or request,
  * 1 any other failure. Errors print as `error[code]: sentence`.
  */
-import { basename, dirname } from "node:path";
-import { Engine } from "../engine.ts";
+import { basename, dirname, resolve } from "node:path";
+import { DEFAULT_PACK_DIR, Engine } from "../engine.ts";
 import { EngineError } from "../errors.ts";
-import { parseArgs, USAGE } from "./args.ts";
+import { DEFAULT_PACK, parseArgs, USAGE } from "./args.ts";
 import { ProgressBar } from "./progress.ts";
 
 /** Runs the CLI; returns the exit code. */
@@ -18,15 +18,22 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    engine = await Engine.load(args.pack, { device: args.device });
+    // `deno task` runs in the repository root; paths on the command line are meant
+    // from where the user typed it (npm and deno set INIT_CWD to that).
+    const here = Deno.env.get("INIT_CWD") ?? Deno.cwd();
+    const out = resolve(here, args.out);
+    const pack = args.pack === DEFAULT_PACK ? DEFAULT_PACK_DIR : resolve(here, args.pack);
+    engine = await Engine.load(pack, {
+      device: args.device,
+    });
     const request = engine.resolve(args.request);
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     Deno.addSignalListener("SIGINT", onSignal);
     const handle = engine.generate(request, {
       signal: controller.signal,
-      id: basename(args.out, ".mp4"),
-      outDir: dirname(args.out),
+      id: basename(out, ".mp4"),
+      outDir: dirname(out),
     });
     const bar = new ProgressBar();
     for await (const event of handle.events) {

@@ -77,6 +77,12 @@ const manifestSchema = z.object({
   sizes: z.array(z.object({ name: z.string().min(1), width: positiveInt, height: positiveInt }))
     .min(1),
   durations: z.array(positive).min(1),
+  /**
+   * The most transformer tokens (video cubes + audio steps) one clip may have. Attention
+   * scores grow with their square: 8192 tokens are ~1 GiB per CFG call of a 4-head
+   * denoiser, at fp32, on a CPU that computes them whole.
+   */
+  max_tokens: positiveInt.default(8192),
   sampler: z.object({
     scheduler: z.enum(["euler", "dpmpp2m"]),
     steps: positiveInt,
