@@ -8,6 +8,7 @@ import { AsyncQueue } from "./_queue.ts";
 import type { Connection } from "./connection.ts";
 import { CancelledError, type EmergeError, ServerError } from "./errors.ts";
 import type {
+  ErrorMessage,
   GenerateParams,
   JobEvent,
   MediaHeader,
@@ -35,8 +36,17 @@ export interface AudioEvent {
   samples: Float32Array;
 }
 
-/** Everything a generation's iterator yields. */
-export type StreamEvent = JobEvent | SnapshotMessage | ResumedMessage | FrameEvent | AudioEvent;
+/**
+ * Everything a generation's iterator yields. An `error` is a request about the running
+ * job that the server refused (a steer out of range or too late); the job runs on.
+ */
+export type StreamEvent =
+  | JobEvent
+  | SnapshotMessage
+  | ResumedMessage
+  | ErrorMessage
+  | FrameEvent
+  | AudioEvent;
 
 /** What a finished generation gives. */
 export interface GenerationResult {
@@ -53,7 +63,29 @@ export interface GenerateOptions {
   signal?: AbortSignal;
 }
 
-/** A running generation; iterate it once for events, or just await `result`. */
+/**
+ * A running generation; iterate it once for events, or just await `result`.
+ *
+ * Lifecycle events (`queued` to `done`, `steered`, `error`, ...) wait for the loop,
+ * so one started late, even after `result`, still sees the whole story from
+ * `queued`: they are a few per step. Preview frames and audio go only to a loop that
+ * is already running: they are nearly all the bytes (a 30-step job awaited only
+ * through `result` held 8 MB of them), a preview is worth only its moment, and the
+ * server drops stale ones for a slow reader anyway. Once the loop is done, the
+ * generation holds no events.
+ *
+ * @example
+ * ```ts
+ * import { EmergeClient } from "./mod.ts";
+ * const client = new EmergeClient("http://127.0.0.1:8080");
+ * const gen = client.generate({ prompt: "a red ball bounces", steps: 30 });
+ * for await (const event of gen) {
+ *   if (event.type === "step" && event.i === 10) gen.steer({ prompt: "a blue ball bounces" });
+ *   if (event.type === "error") console.warn(event.message); // a refused steer; runs on
+ * }
+ * console.log((await gen.result).outputs.video);
+ * ```
+ */
 export class Generation implements AsyncIterable<StreamEvent> {
   /** The idempotency key sent with generate. */
   readonly clientId: string;
@@ -72,6 +104,8 @@ export class Generation implements AsyncIterable<StreamEvent> {
   /** The client's HTTP base, read at the result: a URL function can change it. */
   #httpBase: () => string;
   #forget: () => void;
+  /** Removed at the end: a long-lived signal must not keep every finished generation. */
+  #unlisten: () => void = () => {};
 
   /** Used by EmergeClient; call `client.generate` instead. */
   constructor(
@@ -93,7 +127,11 @@ export class Generation implements AsyncIterable<StreamEvent> {
     this.result.catch(() => {}); // callers that only iterate must not see an unhandled rejection
     const signal = init.signal;
     if (signal?.aborted) this.cancel();
-    signal?.addEventListener("abort", () => this.cancel(), { once: true });
+    else if (signal) {
+      const onAbort = () => this.cancel();
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#unlisten = () => signal.removeEventListener("abort", onAbort);
+    }
   }
 
   /** The server's job id (also the REST video id), once known. */
@@ -110,7 +148,12 @@ export class Generation implements AsyncIterable<StreamEvent> {
     return this.#events[Symbol.asyncIterator]();
   }
 
-  /** Changes prompt or guidance from the next step on. */
+  /**
+   * Changes prompt or guidance from the next step on. It comes back as a `steered`
+   * event once applied, or as an `error` event when the server refuses it (a
+   * guidance out of range: `invalid_request`; the job past its last step:
+   * `job_finished`); either way the job runs on and `result` is not affected.
+   */
   steer(change: SteerParams): void {
     if (this.#done) return;
     if (this.#id === null) this.#pendingSteers.push(change);
@@ -146,7 +189,14 @@ export class Generation implements AsyncIterable<StreamEvent> {
     if (this.#done) return;
     switch (message.type) {
       case "error":
-        if (message.code === "job_finished") return; // a cancel that lost the race
+        // An error naming the job answers a steer, cancel or resume of it. unknown_job
+        // means the job is gone, which ends the generation whatever asked; any other
+        // refuses only that request (a steer out of range or too late), so the caller
+        // hears of it and the job runs on. One naming only the clientId refused the
+        // generate itself.
+        if (message.job !== undefined && message.code !== "unknown_job") {
+          return this.#events.push(message);
+        }
         return this.#fail(new ServerError(message.code, message.message));
       case "resumed":
         return this.#events.push(message);
@@ -176,6 +226,8 @@ export class Generation implements AsyncIterable<StreamEvent> {
   media(header: MediaHeader, payload: Uint8Array): void {
     if (this.#done) return;
     this.#lastSeq = Math.max(this.#lastSeq, header.seq);
+    // No loop to show it to: see the class comment.
+    if (!this.#events.reading) return;
     if (header.kind === "audio") {
       return this.#events.push({ type: "audio", header, samples: pcm(header, payload) });
     }
@@ -223,6 +275,7 @@ export class Generation implements AsyncIterable<StreamEvent> {
   #end(error?: EmergeError): void {
     this.#done = true;
     this.#events.end(error);
+    this.#unlisten();
     this.#forget();
   }
 }

@@ -226,6 +226,13 @@ export const ERROR_CODES = [
   "busy", // over a limit
   "too_large", // a message over the server's size cap
   "internal", // a bug; the message says what failed
+  // Why the engine could not start a job, forwarded as the engine reports it
+  // (core/errors.ts; invalid_request above is the engine's too).
+  "pack_invalid", // the model pack does not follow models/PACK.md
+  "model_failed", // a model threw or answered off-contract
+  "output_failed", // writing the outputs failed
+  "engine_closed", // the engine is shutting down; retry on another server or later
+  "internal_error", // a throw the engine did not expect
 ] as const;
 
 /** One of {@linkcode ERROR_CODES}. */

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Hono } from "hono";
 import type { ServerCapabilities } from "../client/protocol.ts";
 import type { GenerationEngine } from "../core/types.ts";
+import { jsonFallbacks } from "./http/fallbacks.ts";
 import { JobRegistry } from "./jobs/registry.ts";
 import type { JobStore } from "./jobs/store.ts";
 import { guardHttp } from "./limits/http.ts";
@@ -155,6 +156,7 @@ export function createApp(options: AppOptions): EmergeApp {
     jobsInMemory: () => registry.size,
   });
   pageRoutes(app);
+  jsonFallbacks(app);
   // Acknowledged jobs a previous run left unfinished start again before any new one.
   const recovery = store instanceof SqliteJobStore
     ? recoverJobs(registry, store, {

@@ -83,6 +83,63 @@ Deno.test("client steer, cancel, abort signal and an early break all reach the s
   });
 });
 
+Deno.test("a steer the server refuses comes back as an error event; the generation runs on", async () => {
+  await withServer({ engine: new FakeEngine({ stepMs: 10 }) }, async (server) => {
+    const client = new EmergeClient(server.url);
+    const gen = client.generate({ prompt: "red", steps: 10 });
+    const seen: StreamEvent[] = [];
+    for await (const e of gen) {
+      seen.push(e);
+      if (e.type === "step" && e.i === 1) gen.steer({ guidance: { video: 99 } });
+    }
+    const error = seen.find((e) => e.type === "error");
+    assert.ok(error?.type === "error", JSON.stringify(seen.map((e) => e.type)));
+    assert.equal(error.code, "invalid_request");
+    assert.equal(error.job, gen.id);
+    assert.match(error.message, /field "guidance.video"/);
+    assert.equal(seen.at(-1)?.type, "done");
+    assert.equal((await gen.result).id, gen.id);
+    client.close();
+  });
+});
+
+Deno.test("a generation only awaited holds no previews; a loop started late still gets the lifecycle", async () => {
+  await withServer({ engine: new FakeEngine({ frames: 4, samples: 100 }) }, async (server) => {
+    const client = new EmergeClient(server.url);
+    const gen = client.generate({ prompt: "x", steps: 4 });
+    await gen.result;
+    const late: string[] = [];
+    for await (const e of gen) late.push(e.type);
+    assert.deepEqual(late, ["queued", "started", "step", "step", "step", "step", "done"]);
+    client.close();
+  });
+});
+
+Deno.test("a long-lived abort signal does not keep finished generations", async () => {
+  await withServer({ engine: new FakeEngine() }, async (server) => {
+    const client = new EmergeClient(server.url);
+    const { signal } = new AbortController();
+    const listening = new Set<unknown>();
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((type: string, fn: EventListener, options?: unknown) => {
+      if (type === "abort") listening.add(fn);
+      add(type, fn, options as AddEventListenerOptions);
+    }) as typeof signal.addEventListener;
+    signal.removeEventListener = ((type: string, fn: EventListener, options?: unknown) => {
+      if (type === "abort") listening.delete(fn);
+      remove(type, fn, options as EventListenerOptions);
+    }) as typeof signal.removeEventListener;
+    for (let i = 0; i < 3; i++) {
+      const gen = client.generate({ prompt: "x", steps: 2 }, { signal });
+      assert.equal(listening.size, 1, "a running generation listens");
+      await gen.result;
+      assert.equal(listening.size, 0, `finished generation ${i} stopped listening`);
+    }
+    client.close();
+  });
+});
+
 Deno.test("client reconnects after a drop and resumes: every step once, then the result", async () => {
   await withServer({ engine: new FakeEngine({ stepMs: 10 }) }, async (server) => {
     const states: string[] = [];

@@ -4,9 +4,11 @@
  * idempotent generate, resume after a drop, and the video resource over HTTP.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { FakeEngine } from "./_fake_engine.ts";
 import { isTerminal, TestSocket, withServer } from "./_server.ts";
 import type { JobEvent, ServerMessage } from "../client/protocol.ts";
+import { EngineClosedError, JobFinishedError } from "../core/errors.ts";
 
 function jobEvents(messages: ServerMessage[], job: string): JobEvent[] {
   return messages.filter((m): m is JobEvent =>
@@ -60,6 +62,24 @@ Deno.test("bad messages get stable error codes and the socket stays usable", asy
     ws.send({ type: "ping", id: "p1" });
     const pong = await ws.next((m) => m.type === "pong");
     assert.equal(pong.type === "pong" && pong.id, "p1");
+    await ws.close();
+  });
+});
+
+Deno.test("a generate the engine refuses gets the engine's own code, not invalid_request", async () => {
+  // A server whose engine is shutting down: its generate throws engine_closed.
+  const engine = new FakeEngine();
+  engine.generate = () => {
+    throw new EngineClosedError("Cannot start job: the engine is closed");
+  };
+  await withServer({ engine }, async (server) => {
+    const ws = await TestSocket.open(server.wsUrl);
+    ws.send({ type: "generate", prompt: "x", clientId: "closed-1" });
+    const error = await ws.next((m) => m.type === "error");
+    assert.ok(error.type === "error");
+    assert.equal(error.code, "engine_closed");
+    assert.equal(error.clientId, "closed-1");
+    assert.equal(error.message, "Cannot start job: the engine is closed");
     await ws.close();
   });
 });
@@ -150,6 +170,47 @@ Deno.test("the video resource reports state, serves ranges, and refuses traversa
   });
 });
 
+/** How many of this process's open files are `path` (Linux; null elsewhere). */
+async function openCount(path: string): Promise<number | null> {
+  if (Deno.build.os !== "linux") return null;
+  const real = await Deno.realPath(path);
+  let n = 0;
+  for await (const fd of Deno.readDir("/proc/self/fd")) {
+    const target = await Deno.readLink(`/proc/self/fd/${fd.name}`).catch(() => "");
+    if (target === real) n++;
+  }
+  return n;
+}
+
+Deno.test("HEAD on a video's content answers GET's headers without opening the file", async () => {
+  await withServer({ engine: new FakeEngine() }, async (server) => {
+    const ws = await TestSocket.open(server.wsUrl);
+    ws.send({ type: "generate", prompt: "x", steps: 2 });
+    const done = await ws.next(isTerminal);
+    const url = `${server.url}/v1/videos/${(done as JobEvent).job}/content?variant=video`;
+    for (const range of [undefined, "bytes=10-19", "bytes=5000-"]) {
+      const headers: HeadersInit = range ? { range } : {};
+      const get = await fetch(url, { headers });
+      await get.body?.cancel();
+      const head = await fetch(url, { method: "HEAD", headers });
+      assert.equal(head.status, get.status, range);
+      for (const name of ["content-type", "content-length", "accept-ranges", "content-range"]) {
+        assert.equal(head.headers.get(name), get.headers.get(name), `${name} for ${range}`);
+      }
+      assert.equal((await head.bytes()).byteLength, 0);
+    }
+    const file = join(server.dataDir, "videos", (done as JobEvent).job, "video.mp4");
+    const before = await openCount(file);
+    for (let i = 0; i < 20; i++) {
+      const head = await fetch(url, { method: "HEAD" });
+      assert.equal(head.headers.get("content-length"), "1000");
+      await head.body?.cancel();
+    }
+    assert.equal(await openCount(file), before, "no HEAD left the file open");
+    await ws.close();
+  });
+});
+
 Deno.test("cancel mid-run ends the job with cancelled and no outputs", async () => {
   const engine = new FakeEngine({ stepMs: 20 });
   await withServer({ engine }, async (server) => {
@@ -194,6 +255,46 @@ Deno.test("steer reaches the engine and comes back as a steered event", async ()
       prompt: "a blue ball",
       guidance: { video: 6 },
     });
+    assert.equal((await ws.next(isTerminal)).type, "done");
+    await ws.close();
+  });
+});
+
+Deno.test("a steer the server refuses gets an error naming the job, and the job runs on", async () => {
+  const engine = new FakeEngine({ stepMs: 10 });
+  // Like the real engine past a job's last step: its handle's steer throws job_finished.
+  const generate = engine.generate.bind(engine);
+  engine.generate = (request, options) => {
+    const handle = generate(request, options);
+    return {
+      ...handle,
+      steer: (change) => {
+        if (change.prompt === "too late") {
+          throw new JobFinishedError(`Cannot steer job "${handle.id}": it has taken its last step`);
+        }
+        handle.steer(change);
+      },
+    };
+  };
+  await withServer({ engine }, async (server) => {
+    const ws = await TestSocket.open(server.wsUrl);
+    ws.send({ type: "generate", prompt: "a red ball", steps: 10 });
+    const job = (await ws.next((m) => m.type === "step") as JobEvent).job;
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      // Out of the protocol's bounds: the schema refuses it before any job is looked up.
+      [{ guidance: { video: 99 } }, "invalid_request", /field "guidance.video"/],
+      // Valid, but the engine refuses it, with its own code.
+      [{ prompt: "too late" }, "job_finished", /has taken its last step/],
+    ];
+    for (const [change, code, message] of cases) {
+      const from = ws.received.length;
+      ws.send({ type: "steer", job, ...change });
+      const error = await ws.next((m) => m.type === "error", { from });
+      assert.ok(error.type === "error");
+      assert.equal(error.job, job, JSON.stringify(change));
+      assert.equal(error.code, code);
+      assert.match(error.message, message);
+    }
     assert.equal((await ws.next(isTerminal)).type, "done");
     await ws.close();
   });

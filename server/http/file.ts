@@ -1,29 +1,36 @@
-/** Answers a GET for a file on disk, honouring a single Range. */
+/** Answers a GET or HEAD for a file on disk, honouring a single Range. */
 import { parseRange } from "./range.ts";
 
-/** A response streaming `path`, 206 for a satisfiable Range, 416 for a bad one. */
+/**
+ * A response streaming `path`, 206 for a satisfiable Range, 416 for a bad one.
+ * For `method` "HEAD" the same status and headers, and the file is never opened:
+ * Hono answers HEAD by running the GET handler and dropping its body uncancelled,
+ * so an opened file would stay open until the garbage collector found it.
+ */
 export async function fileResponse(
   path: string,
   contentType: string,
   rangeHeader: string | undefined,
+  method = "GET",
 ): Promise<Response> {
-  const file = await Deno.open(path, { read: true });
-  const size = (await file.stat()).size;
+  const file = method === "HEAD" ? null : await Deno.open(path, { read: true });
+  const size = (await (file ? file.stat() : Deno.stat(path))).size;
   const range = parseRange(rangeHeader, size);
   const headers = new Headers({ "content-type": contentType, "accept-ranges": "bytes" });
   if (range === "unsatisfiable") {
-    file.close();
+    file?.close();
     headers.set("content-range", `bytes */${size}`);
     return new Response(null, { status: 416, headers });
   }
   if (range === null) {
     headers.set("content-length", String(size));
-    return new Response(file.readable, { status: 200, headers });
+    return new Response(file?.readable ?? null, { status: 200, headers });
   }
-  await file.seek(range.start, Deno.SeekMode.Start);
   const length = range.end - range.start + 1;
   headers.set("content-length", String(length));
   headers.set("content-range", `bytes ${range.start}-${range.end}/${size}`);
+  if (!file) return new Response(null, { status: 206, headers });
+  await file.seek(range.start, Deno.SeekMode.Start);
   return new Response(limit(file.readable, length), { status: 206, headers });
 }
 

@@ -78,7 +78,16 @@ export class Job {
     this.#log = new EventLog(init.logEvents, this.#state);
     // The outcome arrives as an event too; this only keeps a rejection from going unhandled.
     init.handle.result.catch(() => {});
-    this.#save();
+    try {
+      init.store.save(this.record);
+    } catch (cause) {
+      // Not written means not acknowledged: refuse the job rather than run one a
+      // restart would not know, and stop the engine's run, which nobody would read.
+      init.controller.abort();
+      throw new Error(`Cannot start job "${this.id}": recording it failed: ${reason(cause)}`, {
+        cause,
+      });
+    }
     this.settled = this.#pump();
   }
 
@@ -154,8 +163,7 @@ export class Job {
       for await (const event of this.#init.handle.events) this.#accept(event);
     } catch (error) {
       if (!isTerminal(this.#state.status)) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.#accept({ type: "failed", code: "engine_error", message });
+        this.#accept({ type: "failed", code: "engine_error", message: reason(error) });
       }
     }
     if (!isTerminal(this.#state.status)) {
@@ -212,7 +220,23 @@ export class Job {
     if (terminal) this.#init.onSettled?.(this);
   }
 
+  /**
+   * Records the job. A write that fails (disk full, the database locked past its
+   * busy timeout) is logged and the run goes on: the events still reach watchers
+   * and `onSettled` still runs, so the job's limit slots are given back and no
+   * throw escapes the pump, where it would end the process as an unhandled
+   * rejection. The store keeps its older row; a terminal state not written leaves
+   * the job unfinished there, so the next start runs it again.
+   */
   #save(): void {
-    this.#init.store.save(this.record);
+    try {
+      this.#init.store.save(this.record);
+    } catch (error) {
+      console.error(`emerge: Cannot save job "${this.id}": ${reason(error)}`);
+    }
   }
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -5,6 +5,7 @@
  * detached: they run to the end with no socket watching.
  */
 import type { GenerateParams } from "../../client/protocol.ts";
+import { refusalCode } from "../jobs/refusal.ts";
 import type { JobRegistry } from "../jobs/registry.ts";
 import { toEngineInput } from "../jobs/request.ts";
 import { LimitError } from "../limits/limits.ts";
@@ -26,8 +27,6 @@ export interface StartOptions {
 }
 
 const ACTION = "Cannot create video";
-/** Error names that mean the request itself is wrong (the engine's and toEngineInput's). */
-const BAD_INPUT = new Set(["EngineError", "InvalidRequestError", "RangeError"]);
 
 /** The protocol params of an OpenAI create body. */
 export function toGenerateParams(body: CreateVideoBody): GenerateParams {
@@ -101,12 +100,12 @@ function start(
     const message = error instanceof Error ? error.message : String(error);
     // The engine's resolve() names what is wrong with the request; anything else
     // (a full queue, a closed engine) is the server's state, not the body's.
-    if (error instanceof Error && BAD_INPUT.has(error.name)) {
-      throw new ApiFailure(400, "invalid_request", message, null, { cause: error });
-    }
     if (error instanceof LimitError) {
       // server/limits: 429 for a full queue, 400/413 for a request over a bound.
       throw new ApiFailure(error.status, error.code, message, null, { cause: error });
+    }
+    if (refusalCode(error) === "invalid_request") {
+      throw new ApiFailure(400, "invalid_request", message, null, { cause: error });
     }
     throw new ApiFailure(500, "internal", `${ACTION}: ${message}`, null, { cause: error });
   }

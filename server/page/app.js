@@ -166,6 +166,9 @@ async function show(ev) {
     case "steered":
       probe.steered++;
       return status(`Steered to "${ev.steer.prompt ?? ""}"`);
+    case "error":
+      // A steer the server refused; the generation runs on.
+      return status(ev.message);
     case "frame": {
       const bitmap = await ev.bitmap();
       frames.length = ev.header.count;

@@ -1,8 +1,8 @@
 /**
- * `GET /v1/videos/:id` and `GET /v1/videos/:id/content?variant=...`: a job's state
- * and files, visible only to the job's owner. Ids are checked against the one id pattern before any lookup, and
- * files are served only from the paths the engine reported, so no request can
- * name a path.
+ * `GET /v1/videos/:id` and `GET /v1/videos/:id/content?variant=...` (and HEAD of
+ * both): a job's state and files, visible only to the job's owner. Ids are checked
+ * against the one id pattern before any lookup, and files are served only from the
+ * paths the engine reported, so no request can name a path.
  */
 import type { Hono } from "hono";
 import type { GenerationOutputs } from "../../core/types.ts";
@@ -42,7 +42,12 @@ export function videosRoute(app: Hono, registry: JobRegistry): void {
       return apiError(c, 409, "video_not_ready", `Cannot serve video "${id}": it has no outputs`);
     }
     try {
-      return await fileResponse(record.files[key], CONTENT_TYPES[key], c.req.header("range"));
+      return await fileResponse(
+        record.files[key],
+        CONTENT_TYPES[key],
+        c.req.header("range"),
+        c.req.method,
+      );
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
       return apiError(c, 404, "content_not_found", `Cannot find ${variant} of video "${id}"`);

@@ -63,10 +63,16 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ping"), id: z.string().max(128).optional() }).strict(),
 ]);
 
+/** Which job or generate an error answers, so the client can route it to its caller. */
+export interface ErrorRef {
+  job?: string;
+  clientId?: string;
+}
+
 /** A parse result: the message, or the sentence for an `invalid_request` error. */
 export type ParseResult =
   | { ok: true; message: ClientMessage }
-  | { ok: false; code: "bad_message" | "invalid_request"; message: string; clientId?: string };
+  | { ok: false; code: "bad_message" | "invalid_request"; message: string; ref?: ErrorRef };
 
 /** Parses one text frame; never throws. */
 export function parseClientMessage(text: string): ParseResult {
@@ -84,13 +90,25 @@ export function parseClientMessage(text: string): ParseResult {
   const issue = parsed.error.issues[0];
   const path = issue?.path.join(".") || "type";
   const type = (raw as { type?: unknown }).type;
-  const clientId = (raw as { clientId?: unknown }).clientId;
   return {
     ok: false,
     code: "invalid_request",
     message: `Cannot accept "${String(type)}" message: field "${path}" ${
       issue?.message.toLowerCase() ?? "is invalid"
     }`,
+    ref: refOf(raw),
+  };
+}
+
+/**
+ * The `job` and `clientId` of a message, those that are strings. A refused steer
+ * names its job, so the client hands the error to that generation instead of
+ * dropping it as no one's.
+ */
+export function refOf(message: object): ErrorRef {
+  const { job, clientId } = message as { job?: unknown; clientId?: unknown };
+  return {
+    ...(typeof job === "string" ? { job } : {}),
     ...(typeof clientId === "string" ? { clientId } : {}),
   };
 }

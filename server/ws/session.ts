@@ -14,13 +14,13 @@ import {
   type SnapshotMessage,
 } from "../../client/protocol.ts";
 import { isJobId } from "../jobs/ids.ts";
-import { LimitError } from "../limits/limits.ts";
 import type { Job, Subscriber } from "../jobs/job.ts";
 import type { LoggedEvent } from "../jobs/log.ts";
+import { refusalCode } from "../jobs/refusal.ts";
 import type { JobRegistry } from "../jobs/registry.ts";
 import { toEngineInput } from "../jobs/request.ts";
 import { isTerminal, type JobState } from "../jobs/state.ts";
-import { parseClientMessage } from "./messages.ts";
+import { type ErrorRef, parseClientMessage, refOf } from "./messages.ts";
 import { Outbox } from "./outbox.ts";
 import type { StreamSocket } from "./socket.ts";
 import type { StreamStats } from "./stats.ts";
@@ -74,15 +74,16 @@ export class StreamSession {
       );
     }
     const parsed = parseClientMessage(data);
-    if (!parsed.ok) {
-      const ref = parsed.clientId === undefined ? {} : { clientId: parsed.clientId };
-      return this.#error(parsed.code, parsed.message, ref);
-    }
+    if (!parsed.ok) return this.#error(parsed.code, parsed.message, parsed.ref);
     try {
       this.#handle(parsed.message);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.#error("internal", `Cannot handle "${parsed.message.type}": ${message}`);
+      this.#error(
+        "internal",
+        `Cannot handle "${parsed.message.type}": ${message}`,
+        refOf(parsed.message),
+      );
     }
   }
 
@@ -115,7 +116,15 @@ export class StreamSession {
         if (!job) return;
         if (msg.type === "cancel") return job.cancel();
         const { type: _, job: __, ...change } = msg;
-        return job.steer(change);
+        try {
+          job.steer(change);
+        } catch (error) {
+          // The engine refuses a change it cannot apply (a scale out of its range, a
+          // job past its last step) with its own code; the job runs on.
+          const message = error instanceof Error ? error.message : String(error);
+          this.#error(refusalCode(error), message, { job: job.id });
+        }
+        return;
       }
     }
   }
@@ -166,11 +175,7 @@ export class StreamSession {
     } catch (error) {
       // The engine's resolve() names what is wrong; its sentence goes to the client.
       const message = error instanceof Error ? error.message : String(error);
-      return this.#error(
-        error instanceof LimitError ? error.code : "invalid_request",
-        message,
-        ref,
-      );
+      return this.#error(refusalCode(error), message, ref);
     }
     // A retried generate (same clientId) replays the job from its start: the start of
     // this run, so a job run again after a restart opens with queued too, not a snapshot.
@@ -245,7 +250,7 @@ export class StreamSession {
     } else return job;
   }
 
-  #error(code: ErrorCode, message: string, ref: { job?: string; clientId?: string } = {}): void {
+  #error(code: ErrorCode, message: string, ref: ErrorRef = {}): void {
     this.#options.stats.errors++;
     const text = JSON.stringify({ type: "error", code, message, ts: Date.now(), ...ref });
     if (!this.#closed) this.#socket.send(text);
