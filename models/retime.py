@@ -26,11 +26,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world  # noqa: E402
 from config import PackConfig  # noqa: E402
 from data import ClipBank  # noqa: E402
+from reuse import copy_stages  # noqa: E402
 from text import Tokenizer  # noqa: E402
 from train import DEVICE, Stage, build_pool, load_autoencoders, log, make_models, train_dit  # noqa: E402
-
-COPIED = ("text", "video_ae", "audio_ae", "sharpen_decoder", "preview")
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -50,9 +48,7 @@ def main() -> None:
     d.batch, d.lr, d.warmup, d.ema, d.steps, d.seconds = 32, 2e-4, 50, 0.995, 1_000_000, args.minutes * 60
     with open(os.path.join(args.work, "config.json"), "w") as f:
         json.dump(cfg.to_dict(), f, indent=1)
-    for name in COPIED:
-        for suffix in (".pt", ".pt.done"):
-            shutil.copy(os.path.join(args.source, name + suffix), os.path.join(args.work, name + suffix))
+    copy_stages(args.source, args.work)
     for name in ("hardware.json", "timings.json"):
         if os.path.exists(os.path.join(args.source, name)):
             shutil.copy(os.path.join(args.source, name), os.path.join(args.work, name))

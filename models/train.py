@@ -29,6 +29,7 @@ from audio_ae import AudioDecoder, AudioEncoder  # noqa: E402
 from config import PackConfig, apply_overrides, gpu_config, quick_config  # noqa: E402
 from data import ClipBank, attribute_targets, random_captions  # noqa: E402
 from dit import JointDiT  # noqa: E402
+from reuse import describe_run, reuse_stages  # noqa: E402
 from text import TextEncoder, Tokenizer  # noqa: E402
 from video_ae import PreviewDecoder, VideoDecoder, VideoEncoder  # noqa: E402
 
@@ -401,6 +402,9 @@ def main() -> None:
                         help="override one config field, e.g. --set dit.seconds=60 (new runs only)")
     parser.add_argument("--no-export", action="store_true", help="stop after training (export elsewhere)")
     parser.add_argument("--eval-clips", type=int, default=3, help="samples per held-out combination")
+    parser.add_argument("--reuse", metavar="DIR",
+                        help="take DIR's trained text encoder and autoencoders (and their config); "
+                             "train only the latent pool and the denoiser (see reuse.py)")
     parser.add_argument("--only", choices=["sharpen_decoder", "preview"],
                         help="run one stage that needs only the autoencoders (it can run beside the DiT)")
     args = parser.parse_args()
@@ -413,6 +417,8 @@ def main() -> None:
     if os.path.exists(config_path):  # resuming: the stored config wins
         with open(config_path) as f:
             cfg = PackConfig.from_dict(json.load(f))
+    elif args.reuse:
+        cfg = reuse_stages(args.reuse, args.work, cfg)
     with open(config_path, "w") as f:
         json.dump(cfg.to_dict(), f, indent=1)
     torch.manual_seed(cfg.seed)
@@ -439,7 +445,7 @@ def main() -> None:
     hardware_path = os.path.join(args.work, "hardware.json")
     if not all(stage.done() for stage in stages.values()):  # this run trains: record on what (starts CUDA)
         with open(hardware_path, "w") as f:
-            json.dump({"hardware": describe_hardware(), "torch": torch.__version__}, f)
+            json.dump(describe_run(args.work, describe_hardware(), torch.__version__), f)
 
     def run(name, fn, *extra):
         if stages[name].done():

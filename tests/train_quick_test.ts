@@ -153,6 +153,32 @@ print(json.dumps([diff, float(new.fine_time.weight.grad.abs().sum())]))`,
       assert.ok(grad > 0, "no gradient reaches the new time code");
     });
 
+    await t.step(
+      "--reuse trains only the pool and the denoiser, keeping the latent space",
+      async () => {
+        const again = `${work}/reuse`;
+        await python([
+          "models/train.py",
+          ...["--quick", "--no-export", "--reuse", work, "--work", again, "--set", "dit.steps=3"],
+        ]);
+        const read = (path: string) => Deno.readFile(path);
+        for (const stage of ["text", "video_ae", "audio_ae", "sharpen_decoder", "preview"]) {
+          assert.deepEqual(await read(`${again}/${stage}.pt`), await read(`${work}/${stage}.pt`));
+        }
+        const [source, reused] = await Promise.all(
+          [work, again].map(async (dir) =>
+            JSON.parse(await Deno.readTextFile(`${dir}/config.json`))
+          ),
+        );
+        assert.deepEqual(reused.video_ae, source.video_ae, "the reused networks keep their config");
+        assert.equal(reused.dit.steps, 3, "the denoiser takes this run's config");
+        assert.notEqual(source.dit.steps, 3);
+        assert.ok((await Deno.stat(`${again}/dit.pt.done`)).isFile);
+        const { hardware } = JSON.parse(await Deno.readTextFile(`${again}/hardware.json`));
+        assert.match(hardware, /for the latent pool and the denoiser; .* reused from run /);
+      },
+    );
+
     await t.step("engine latents match models/sample.py for the same noise", async () => {
       const captured = new CapturingBackend(new OnnxBackend(pack!));
       const engine = new Engine(pack!.manifest, captured, { outDir: `${work}/outputs` });

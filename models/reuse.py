@@ -1,0 +1,62 @@
+"""Start a training run from another run's text encoder and autoencoders.
+
+Retraining the denoiser alone keeps the shipped pack's latent space, so its decoders
+(which took a CPU half an hour to fix, see the model card) stay valid:
+
+    sh models/train_gpu.sh OUT --reuse models/.work/gpu --set dit.seconds=360
+
+The reused networks keep the source run's config; the latent pool and the denoiser
+are trained afresh with this run's (its preset and --set overrides).
+"""
+import json
+import os
+import shutil
+
+from config import PackConfig
+
+REUSED = ("text", "video_ae", "audio_ae", "sharpen_decoder", "preview")
+
+
+def copy_stages(source: str, work: str, names=REUSED) -> None:
+    """Copies the complete checkpoints of `names` from `source` into `work`."""
+    for name in names:
+        if not os.path.exists(os.path.join(source, f"{name}.pt.done")):
+            raise SystemExit(f"--reuse {source}: stage {name} is not complete there")
+        for suffix in (".pt", ".pt.done"):
+            shutil.copy(os.path.join(source, name + suffix), os.path.join(work, name + suffix))
+
+
+def reuse_stages(source: str, work: str, fresh: PackConfig) -> PackConfig:
+    """Copies `source`'s trained stages into `work`; returns the run's config: the
+    source's for the reused networks, `fresh`'s denoiser section. Records where the
+    stages came from (reused.json), and their timings, so the model card stays whole."""
+    with open(os.path.join(source, "config.json")) as f:
+        cfg = PackConfig.from_dict(json.load(f))
+    cfg.dit = fresh.dit
+    copy_stages(source, work)
+    recorded = {"hardware": "not recorded", "torch": "not recorded"}
+    if os.path.exists(os.path.join(source, "hardware.json")):
+        with open(os.path.join(source, "hardware.json")) as f:
+            recorded = json.load(f)
+    with open(os.path.join(work, "reused.json"), "w") as f:
+        json.dump({"from": os.path.basename(os.path.normpath(source)), "stages": list(REUSED), **recorded}, f)
+    if os.path.exists(os.path.join(source, "timings.json")):
+        with open(os.path.join(source, "timings.json")) as f:
+            timings = {k: v for k, v in json.load(f).items() if k not in ("bank", "pool", "dit")}
+        with open(os.path.join(work, "timings.json"), "w") as f:
+            json.dump(timings, f, indent=1)
+    return cfg
+
+
+def describe_run(work: str, hardware: str, torch_version: str) -> dict:
+    """hardware.json's record of this run, naming the reused stages' origin if any."""
+    path = os.path.join(work, "reused.json")
+    if not os.path.exists(path):
+        return {"hardware": hardware, "torch": torch_version}
+    with open(path) as f:
+        r = json.load(f)
+    return {
+        "hardware": f"{hardware} for the latent pool and the denoiser; the text encoder and "
+                    f"autoencoders reused from run {r['from']} ({r['hardware']})",
+        "torch": f"{torch_version} (denoiser); {r['torch']} (reused stages)",
+    }
