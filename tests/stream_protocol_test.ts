@@ -81,6 +81,14 @@ Deno.test("a generate the engine refuses gets the engine's own code, not invalid
     assert.equal(error.clientId, "closed-1");
     assert.equal(error.message, "Cannot start job: the engine is closed");
     await ws.close();
+    // REST says the same with 503: the server is going away, not the request wrong.
+    const res = await fetch(`${server.url}/v1/videos`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prompt: "x" }),
+    });
+    assert.equal(res.status, 503);
+    assert.equal((await res.json()).error.code, "engine_closed");
   });
 });
 

@@ -104,8 +104,13 @@ function start(
       // server/limits: 429 for a full queue, 400/413 for a request over a bound.
       throw new ApiFailure(error.status, error.code, message, null, { cause: error });
     }
-    if (refusalCode(error) === "invalid_request") {
+    const code = refusalCode(error);
+    if (code === "invalid_request") {
       throw new ApiFailure(400, "invalid_request", message, null, { cause: error });
+    }
+    // Shutting down: a retry against the next process will be served.
+    if (code === "engine_closed") {
+      throw new ApiFailure(503, "engine_closed", message, null, { cause: error });
     }
     throw new ApiFailure(500, "internal", `${ACTION}: ${message}`, null, { cause: error });
   }
