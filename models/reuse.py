@@ -3,10 +3,12 @@
 Retraining the denoiser alone keeps the shipped pack's latent space, so its decoders
 (which took a CPU half an hour to fix, see the model card) stay valid:
 
-    sh models/train_gpu.sh OUT --reuse models/.work/gpu --set dit.seconds=360
+    sh models/train_gpu.sh OUT --reuse models/.work/slim/gpu --set dit.seconds=300
 
-The reused networks keep the source run's config; the latent pool and the denoiser
-are trained afresh with this run's (its preset and --set overrides).
+The reused networks keep the source run's config, and so does everything else but
+the denoiser's section (seed, geometry, sampler: --set overrides of those are
+ignored); the latent pool and the denoiser are trained afresh with this run's `dit`
+config (its preset and --set overrides).
 """
 import json
 import os

@@ -285,9 +285,16 @@ def sharpen_decoder(cfg, models, bank, rng, stage):
 
 
 def build_pool(cfg, models, bank, rng, stage):
-    """The bank's clips encoded: the denoiser then costs one forward pass of itself per step."""
+    """The bank's clips encoded: the denoiser then costs one forward pass of itself per step.
+
+    In full fp32: the audio encoder's STFT is a convolution whose magnitude floor (1e-3)
+    TF32 cannot resolve, and a TF32 pool shifted audio latent means by up to 1.7 (in an
+    emulation) away from the space the decoders were trained in.
+    """
     enc_v, enc_a = models["video_encoder"].to(DEVICE), models["audio_encoder"].to(DEVICE)
     pool = {}
+    tf32 = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     with torch.no_grad():
         for key, g in bank.groups.items():
             chunks = [range(i, min(i + 32, len(g["scenes"]))) for i in range(0, len(g["scenes"]), 32)]
@@ -296,7 +303,16 @@ def build_pool(cfg, models, bank, rng, stage):
                                     for c in chunks]),
                 "audio": torch.cat([enc_a(g["audio"][c.start:c.stop].to(DEVICE)).half().cpu() for c in chunks]),
                 "scenes": [s.__dict__ for s in g["scenes"]]}
+    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = tf32
+    for kind in ("video", "audio"):  # a shifted latent space shows here first
+        z = torch.cat([p[kind].float().transpose(0, 1).flatten(1) for p in pool.values()], 1)
+        mean, std = z.mean(dim=1), z.std(dim=1)
+        log(f"pool {kind} latents: channel means {fmt(mean, '+.2f')}, stds {fmt(std, '.2f')}")
     stage.save(pool=pool, complete=True)
+
+
+def fmt(values, spec: str) -> str:
+    return " ".join(format(v, spec) for v in values.tolist())
 
 
 def encode_text(models, tokenizer, captions, max_tokens):
