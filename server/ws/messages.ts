@@ -63,6 +63,9 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ping"), id: z.string().max(128).optional() }).strict(),
 ]);
 
+/** The message types a client may send, read off the schema. */
+const MESSAGE_TYPES: readonly string[] = clientMessageSchema.options.map((o) => o.shape.type.value);
+
 /** Which job or generate an error answers, so the client can route it to its caller. */
 export interface ErrorRef {
   job?: string;
@@ -87,17 +90,33 @@ export function parseClientMessage(text: string): ParseResult {
   }
   const parsed = clientMessageSchema.safeParse(raw);
   if (parsed.success) return { ok: true, message: parsed.data as ClientMessage };
-  const issue = parsed.error.issues[0];
-  const path = issue?.path.join(".") || "type";
-  const type = (raw as { type?: unknown }).type;
   return {
     ok: false,
     code: "invalid_request",
-    message: `Cannot accept "${String(type)}" message: field "${path}" ${
-      issue?.message.toLowerCase() ?? "is invalid"
-    }`,
+    message: sentence(raw, parsed.error.issues[0]),
     ref: refOf(raw),
   };
+}
+
+/** The first problem of a message, named the way its sender wrote it. */
+function sentence(raw: object, issue: z.core.$ZodIssue | undefined): string {
+  const type = (raw as { type?: unknown }).type;
+  if (typeof type !== "string" || !MESSAGE_TYPES.includes(type)) {
+    const known = MESSAGE_TYPES.map((t) => `"${t}"`).join(", ");
+    return `Cannot read message: its "type" ${
+      type === undefined ? "is missing" : `${JSON.stringify(type)} is unknown`
+    } (one of ${known})`;
+  }
+  if (issue?.code === "unrecognized_keys") {
+    const keys = issue.keys.map((k) => `"${k}"`).join(", ");
+    return `Cannot accept "${type}" message: it has unknown ${
+      issue.keys.length > 1 ? "fields" : "field"
+    } ${keys}`;
+  }
+  const path = issue?.path.join(".") || "type";
+  return `Cannot accept "${type}" message: field "${path}" ${
+    issue?.message.toLowerCase() ?? "is invalid"
+  }`;
 }
 
 /**
