@@ -40,6 +40,11 @@ Deno.test("config reads limits and the shutdown deadline, and names a bad limit"
     () => configFromEnv({ EMERGE_MAX_QUEUE: "0" }),
     /Cannot read EMERGE_MAX_QUEUE: "0" is not a whole number above 0/,
   );
+  assert.throws(
+    () => configFromEnv({ EMERGE_MAX_STEPS: "1000" }),
+    /Cannot use EMERGE_MAX_STEPS=1000: the engine accepts at most 500, so it would not take effect/,
+  );
+  assert.equal(configFromEnv({ EMERGE_MAX_STEPS: "500" }).limits.maxSteps, 500);
   assert.throws(() => configFromEnv({ EMERGE_DB_SYNC: "yes" }), /EMERGE_DB_SYNC: "yes"/);
 });
 
