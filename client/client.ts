@@ -4,7 +4,7 @@
  */
 import { Connection, type ConnectionOptions, type ConnectionState } from "./connection.ts";
 import { ConnectionError, type EmergeError } from "./errors.ts";
-import { type GenerateOptions, Generation } from "./generation.ts";
+import { type GenerateOptions, Generation, type GenerationSource } from "./generation.ts";
 import type { GenerateParams, ServerHello } from "./protocol.ts";
 
 /**
@@ -92,7 +92,38 @@ export class EmergeClient {
 
   /** Starts a generation; connects first if needed. */
   generate(params: GenerateParams, options: GenerateOptions = {}): Generation {
-    const gen: Generation = new Generation(this.#connection, params, {
+    return this.#start({ params }, options);
+  }
+
+  /**
+   * Re-attaches to a job already on the server, as `generate` would have returned
+   * it: the events after `lastSeq` (by default all the server kept, or a snapshot),
+   * then live ones, steer, cancel and `result`. For a page reloaded mid-run: save
+   * the `queued` event's `job` and `seq` when it arrives, and resume them after the
+   * load; the server replays the rest and sends the latest preview. A job the
+   * server does not know (or that belongs to another API key) rejects `result`
+   * with a ServerError `unknown_job`; a finished one settles at once.
+   *
+   * @example
+   * ```ts
+   * import { EmergeClient } from "./mod.ts";
+   * const client = new EmergeClient("http://127.0.0.1:8080");
+   * // Saved before the reload: if (event.type === "queued") sessionStorage.setItem("run",
+   * //   JSON.stringify({ job: event.job, seq: event.seq }));
+   * const saved = JSON.parse(sessionStorage.getItem("run") ?? "null");
+   * if (saved) {
+   *   const gen = client.resume(saved.job, saved.seq);
+   *   for await (const event of gen) if (event.type === "step") console.log(event.i);
+   *   console.log((await gen.result).outputs.video);
+   * }
+   * ```
+   */
+  resume(job: string, lastSeq = 0, options: GenerateOptions = {}): Generation {
+    return this.#start({ job, lastSeq }, options);
+  }
+
+  #start(source: GenerationSource, options: GenerateOptions): Generation {
+    const gen: Generation = new Generation(this.#connection, source, {
       httpBase: () => this.#httpBase,
       forget: () => this.#generations.delete(gen),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -101,7 +132,8 @@ export class EmergeClient {
     const state = this.#connection.state;
     if (state === "open") gen.sync();
     else if (state === "closed") {
-      gen.abandon(new ConnectionError("Cannot generate: the client is closed"));
+      const action = "params" in source ? "generate" : "resume";
+      gen.abandon(new ConnectionError(`Cannot ${action}: the client is closed`));
     } else this.#connection.connect();
     return gen;
   }

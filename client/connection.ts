@@ -44,7 +44,10 @@ export interface ReconnectOptions {
   initialMs?: number;
   maxMs?: number;
   factor?: number;
-  /** Give up after this many failed attempts in a row; default 10. */
+  /**
+   * Give up after this many failed attempts in a row; default 10. `Infinity` never
+   * gives up, as a page open in a tab should: it keeps trying at `maxMs` apart.
+   */
   maxAttempts?: number;
 }
 
@@ -82,7 +85,7 @@ const CLOSE_UNSUPPORTED_VERSION = 4001;
 /** A self-healing socket with a send queue. */
 export class Connection {
   #url: UrlSource;
-  /** The URL last dialed, for error messages. */
+  /** The URL last dialed, without its query (it may hold a token), for error messages. */
   #href: string;
   #options: ConnectionOptions;
   #handler: ConnectionHandler;
@@ -96,7 +99,7 @@ export class Connection {
 
   constructor(url: UrlSource, handler: ConnectionHandler, options: ConnectionOptions = {}) {
     this.#url = url;
-    this.#href = typeof url === "string" ? url : "";
+    this.#href = typeof url === "string" ? withoutQuery(url) : "";
     this.#handler = handler;
     this.#options = options;
   }
@@ -161,12 +164,12 @@ export class Connection {
   }
 
   #dial(Ctor: WebSocketConstructor, href: string): void {
-    this.#href = href;
+    this.#href = withoutQuery(href);
     let socket: WebSocketLike;
     try {
       socket = new Ctor(href);
     } catch (cause) {
-      return this.#finish(new ConnectionError(`Cannot connect to "${href}"`, { cause }));
+      return this.#finish(new ConnectionError(`Cannot connect to "${this.#href}"`, { cause }));
     }
     this.#socket = socket;
     socket.binaryType = "arraybuffer";
@@ -287,4 +290,13 @@ export class Connection {
     this.#state = state;
     this.#handler.state?.(state);
   }
+}
+
+/**
+ * `href` without its query: a `?token=` is a credential, and error messages end up
+ * in logs and on screens.
+ */
+function withoutQuery(href: string): string {
+  const at = href.search(/[?#]/);
+  return at < 0 ? href : href.slice(0, at);
 }

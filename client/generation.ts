@@ -3,6 +3,7 @@
  * cancel, and `result`. It survives reconnects: after every (re)open it sends
  * `generate` again with the same clientId while it has no job id (the server
  * dedupes), or `resume` with the last seq it saw, and drops replayed duplicates.
+ * One made by `client.resume` starts with a job id, so it only ever resumes.
  */
 import { AsyncQueue } from "./_queue.ts";
 import type { Connection } from "./connection.ts";
@@ -57,6 +58,12 @@ export interface GenerationResult {
   dropped: number;
 }
 
+/**
+ * What a generation starts from: parameters for a new job, or a job already on the
+ * server and the last seq seen of it (0: everything the server kept).
+ */
+export type GenerationSource = { params: GenerateParams } | { job: string; lastSeq: number };
+
 /** Options of one generate call. */
 export interface GenerateOptions {
   /** Aborting cancels the job. */
@@ -93,7 +100,8 @@ export class Generation implements AsyncIterable<StreamEvent> {
   readonly result: Promise<GenerationResult>;
   #id: string | null = null;
   #lastSeq = 0;
-  #params: GenerateParams;
+  /** What to send `generate` with; null for a generation that resumes a known job. */
+  #params: GenerateParams | null;
   #connection: Connection;
   #events: AsyncQueue<StreamEvent>;
   #resolve!: (r: GenerationResult) => void;
@@ -107,15 +115,20 @@ export class Generation implements AsyncIterable<StreamEvent> {
   /** Removed at the end: a long-lived signal must not keep every finished generation. */
   #unlisten: () => void = () => {};
 
-  /** Used by EmergeClient; call `client.generate` instead. */
+  /** Used by EmergeClient; call `client.generate` or `client.resume` instead. */
   constructor(
     connection: Connection,
-    params: GenerateParams,
+    source: GenerationSource,
     init: { httpBase: () => string; forget: () => void; signal?: AbortSignal },
   ) {
     this.clientId = crypto.randomUUID();
     this.#connection = connection;
-    this.#params = params;
+    if ("params" in source) this.#params = source.params;
+    else {
+      this.#params = null;
+      this.#id = source.job;
+      this.#lastSeq = source.lastSeq;
+    }
     this.#httpBase = init.httpBase;
     this.#forget = init.forget;
     // Breaking out of the loop early means the caller lost interest: cancel.
@@ -164,14 +177,17 @@ export class Generation implements AsyncIterable<StreamEvent> {
   cancel(): void {
     if (this.#done || this.#cancelRequested) return;
     this.#cancelRequested = true;
-    if (this.#id !== null) this.#connection.send({ type: "cancel", job: this.#id });
+    // Not open: sync() sends it after the resume, once, when the socket opens.
+    if (this.#id !== null && this.#connection.state === "open") {
+      this.#connection.send({ type: "cancel", job: this.#id });
+    }
   }
 
   /** Called by the client after every handshake: start or pick up where we were. */
   sync(): void {
     if (this.#done) return;
     if (this.#id === null) {
-      this.#connection.send({ type: "generate", clientId: this.clientId, ...this.#params });
+      this.#connection.send({ type: "generate", clientId: this.clientId, ...this.#params! });
     } else {
       this.#connection.send({ type: "resume", job: this.#id, lastSeq: this.#lastSeq });
       if (this.#cancelRequested) this.#connection.send({ type: "cancel", job: this.#id });

@@ -162,6 +162,67 @@ Deno.test("client reconnects after a drop and resumes: every step once, then the
   });
 });
 
+Deno.test("client.resume re-attaches another client's job by id: the missed steps once, cancel, result", async () => {
+  await withServer({ engine: new FakeEngine({ stepMs: 10, frames: 2 }) }, async (server) => {
+    // A page that saves the job at `queued` and reloads at step 3: its socket closes,
+    // the job runs on for its grace time, and the reloaded page resumes it.
+    const before = new EmergeClient(server.url);
+    const first = before.generate({ prompt: "x", steps: 20 });
+    let saved = { job: "", lastSeq: 0 };
+    for await (const e of first) {
+      if (e.type === "queued") saved = { job: e.job, lastSeq: e.seq };
+      if (e.type === "step" && e.i === 3) {
+        before.close(); // as a reload does; a bare break would cancel the job
+        break;
+      }
+    }
+    const after = new EmergeClient(server.url);
+    const gen = after.resume(saved.job, saved.lastSeq);
+    assert.equal(gen.id, saved.job, "the id is known before anything arrives");
+    const steps: number[] = [];
+    const types = new Set<string>();
+    for await (const e of gen) {
+      types.add(e.type);
+      if (e.type === "step") steps.push(e.i);
+    }
+    assert.deepEqual(steps, [...Array(20).keys()].map((i) => i + 1), "each step once, 1 to 20");
+    assert.ok(types.has("resumed") && types.has("frame"), [...types].join());
+    assert.ok(!types.has("queued"), "nothing at or before the saved seq is replayed");
+    const result = await gen.result;
+    assert.equal(result.id, saved.job);
+    assert.equal(
+      result.outputs.video,
+      `${server.url}/v1/videos/${saved.job}/content?variant=video`,
+    );
+
+    // A finished job settles at once; one never made rejects with unknown_job.
+    assert.equal((await after.resume(saved.job).result).id, saved.job);
+    const unknown = await after.resume("video_0123456789abcdef01234567").result.catch((e) => e);
+    assert.ok(unknown instanceof ServerError && unknown.code === "unknown_job", String(unknown));
+
+    // A resumed job can be cancelled: the handle steers and cancels it like generate's.
+    const other = new EmergeClient(server.url);
+    const long = other.generate({ prompt: "y", steps: 200 });
+    for await (const e of long) {
+      if (e.type === "step") {
+        other.close();
+        break;
+      }
+    }
+    const again = after.resume(long.id!);
+    again.steer({ prompt: "z" });
+    let steered = false;
+    for await (const e of again) {
+      if (e.type === "steered") steered = true;
+      if (steered && e.type === "step") again.cancel();
+    }
+    await assert.rejects(again.result, CancelledError);
+    const state = await fetch(`${server.url}/v1/videos/${long.id}`).then((r) => r.json());
+    assert.equal(state.error?.code, "cancelled", "the server stopped the job");
+    after.close();
+  });
+});
+
 Deno.test("client errors are typed: server codes, refused versions, unreachable servers", async () => {
   await withServer({ engine: new FakeEngine() }, async (server) => {
     const client = new EmergeClient(server.url);
@@ -193,9 +254,13 @@ Deno.test("client errors are typed: server codes, refused versions, unreachable 
     }
   };
   const port = future.addr.port; // closed now: nothing listens
-  const lost = new EmergeClient(`ws://127.0.0.1:${port}`, { ...fast, WebSocket: Counting });
+  const lost = new EmergeClient(`ws://127.0.0.1:${port}/?token=s3cret`, {
+    ...fast,
+    WebSocket: Counting,
+  });
   const failure = await lost.generate({ prompt: "x" }).result.catch((e) => e);
   assert.ok(failure instanceof ConnectionError, String(failure));
   assert.match(failure.message, /after 3 attempts/);
+  assert.doesNotMatch(failure.message, /s3cret/, "a token in the URL stays out of the message");
   assert.equal(constructed, 4, "one try and three reconnects, through the given constructor");
 });

@@ -1,16 +1,21 @@
 // The Emerge page: a thin view over the client library's browser bundle (the
 // same EmergeClient the npm package ships), so the page speaks no protocol of
-// its own. `window.emerge` exposes counters for the browser test.
+// its own. `window.emerge` exposes counters for the browser tests.
+import { remember, renderHistory } from "./history.js";
+import { Preview } from "./preview.js";
+import { fetchToken, hasToken, storedKey, storeKey, withToken } from "./tokens.js";
 
 const $ = (id) => document.getElementById(id);
-const HISTORY_KEY = "emerge.history";
-const KEY_KEY = "emerge.key";
-/** Behind this much queued audio, new chunks are dropped: previews are latest-wins. */
-const MAX_AUDIO_LAG_S = 1.5;
+/** The run this tab is watching, in sessionStorage, so a reload re-attaches to it. */
+const RUN_KEY = "emerge.run";
+/** style.css's one-column layout, where the preview sits below the form. */
+const NARROW = matchMedia("(max-width: 760px)");
+const STILL = matchMedia("(prefers-reduced-motion: reduce)");
 
-/** What the browser test reads. */
+/** What the browser tests read. */
 const probe = {
   ready: false,
+  connection: "idle",
   state: "idle",
   job: null,
   steps: 0,
@@ -21,27 +26,30 @@ const probe = {
   audioSamples: 0,
   audioChunks: 0,
   steered: 0,
+  lastSteer: null,
   error: null,
 };
 globalThis.emerge = probe;
 
 // Imported by its served URL, computed so `deno check` does not try to resolve
 // a path that exists only on the server (dist/ is built on demand).
-const { CancelledError, EmergeClient } = await import(
+const { CancelledError, ConnectionError, EmergeClient, ProtocolError, ServerError } = await import(
   new URL("/client/emerge.js", location.href).href
 );
 
+const preview = new Preview($("canvas"), probe);
 let client = null;
-/** The current short-lived token, its expiry (ms since the epoch) and its renewal timer. */
-let token = null;
-let tokenExpiresAt = 0;
-let tokenTimer = 0;
+/** The pending connect(), so a Generate during the page's own connect makes no second client. */
+let connecting = null;
+/** A token connect() fetched to check the key, for the first dial to use. */
+let spare = null;
+/** Why the page closed its client, shown instead of "connection lost". */
+let closedWhy = null;
+/** Whether the connection dropped and has not come back yet. */
+let lost = false;
 let gen = null;
-let audio = null;
-let audioAt = 0;
-/** The latest preview's decoded frames, by index; the loop plays them. */
-let frames = [];
-let clipSeconds = 2;
+/** Between a Generate click and the generation it starts (a connect may come between). */
+let starting = false;
 
 function status(text) {
   $("status").textContent = text;
@@ -50,35 +58,17 @@ function status(text) {
 // ------------------------------------------------------------------ connection
 
 /**
- * Trades the stored API key (if any) for a short-lived token and schedules its
- * renewal at 80 % of its life, so a long-open page keeps working. Resolves with
- * the token, or undefined when the key is refused.
- */
-async function fetchToken() {
-  const key = localStorage.getItem(KEY_KEY) ?? "";
-  const headers = key ? { authorization: `Bearer ${key}` } : {};
-  const res = await fetch("/v1/tokens", { method: "POST", headers });
-  if (res.status === 401) return undefined;
-  if (!res.ok) throw new Error(`Cannot get a token: HTTP ${res.status}`);
-  const body = await res.json();
-  token = body.token;
-  tokenExpiresAt = body.expires_at * 1000;
-  renewToken(Math.max(1000, 0.8 * (tokenExpiresAt - Date.now())));
-  return token;
-}
-
-/** Fetches a new token after `ms`; a failed try tries again 10 s later. */
-function renewToken(ms) {
-  clearTimeout(tokenTimer);
-  tokenTimer = setTimeout(() => fetchToken().catch(() => renewToken(10_000)), ms);
-}
-
-/**
- * The stream URL with a valid token, for EmergeClient to call at every
- * (re)connect; fetches a token first when it has expired (timers sleep with laptops).
+ * The stream URL with a fresh token, for EmergeClient to call at every
+ * (re)connect. Fresh every time, not only after the expiry: a restarted server
+ * voids every token it issued (server/auth/tokens.ts), however long it had left.
+ * A refused key closes the client: retrying cannot fix it, the user can.
  */
 async function streamUrl() {
-  if (Date.now() >= tokenExpiresAt && (await fetchToken()) === undefined) {
+  const token = spare ?? await fetchToken();
+  spare = null;
+  if (token === undefined) {
+    closedWhy = keyRefused();
+    client?.close();
     throw new Error("Cannot get a token: the API key was refused");
   }
   const url = new URL("/v1/stream", location.href);
@@ -86,209 +76,304 @@ async function streamUrl() {
   return url;
 }
 
+/** Opens the key box and says why; returns the sentence. */
+function keyRefused() {
+  $("keybox").open = true;
+  const sentence = storedKey()
+    ? "That API key was refused: check it above, then Generate"
+    : "This server needs an API key: enter it above, then Generate";
+  status(sentence);
+  return sentence;
+}
+
+/** A live client, made when there is none or the last one closed; false when the key is refused. */
+function ensureClient() {
+  if (client && client.state !== "closed") return Promise.resolve(true);
+  connecting ??= connect().finally(() => (connecting = null));
+  return connecting;
+}
+
 async function connect() {
-  if ((await fetchToken()) === undefined) {
-    $("keybox").open = true;
-    status("This server needs an API key: enter it above, then Generate");
+  // A server that cannot be reached now is the client's to retry, with its backoff.
+  const token = await fetchToken().catch(() => null);
+  if (token === undefined) {
+    keyRefused();
     return false;
   }
-  client = new EmergeClient(streamUrl, { reconnect: { maxAttempts: 5 } });
-  const hello = await client.connect();
-  fill($("size"), hello.capabilities.sizes, (s) => s);
-  fill($("seconds"), hello.capabilities.durations.map(String), (s) => `${s} s`);
-  status(`Connected to ${hello.server}`);
-  probe.ready = true;
+  showHistory(); // its thumbnails need the token
+  spare = token;
+  closedWhy = null;
+  lost = false;
+  client = new EmergeClient(streamUrl, {
+    // A page open in a tab keeps trying, at most 5 s apart: a short outage or a
+    // server restart must not need a reload.
+    reconnect: { maxAttempts: Infinity },
+    onState: connectionState,
+  });
+  client.connect().then((hello) => {
+    fill($("size"), hello.capabilities.sizes, (s) => s);
+    fill($("seconds"), hello.capabilities.durations.map(String), (s) => `${s} s`);
+    if (!gen) status("Connected");
+    probe.ready = true;
+  }, () => {}); // closed before the hello: closedWhy has said why
   return true;
 }
 
-function fill(select, values, label) {
-  select.replaceChildren(...values.map((v) => new Option(label(v), v)));
+/** Shows a lost connection while the client works on getting it back. */
+function connectionState(state) {
+  probe.connection = state;
+  if (state === "reconnecting") {
+    lost = true;
+    status("Reconnecting…");
+  } else if (state === "open" && lost) {
+    lost = false;
+    status(gen ? "Reconnected: catching up…" : "Reconnected");
+  }
 }
 
-/** A server URL with the current token, for what a browser fetches without headers. */
-function withToken(href) {
-  const url = new URL(href, location.href);
-  if (token) url.searchParams.set("token", token);
-  return url.href;
+/** Replaces a select's options, keeping the chosen one when it is still offered. */
+function fill(select, values, label) {
+  const chosen = select.value;
+  select.replaceChildren(...values.map((v) => new Option(label(v), v)));
+  if (values.includes(chosen)) select.value = chosen;
 }
 
 // ------------------------------------------------------------------ generate
 
 async function generate(event) {
   event.preventDefault();
-  if (gen) return;
-  if ($("apikey").value) localStorage.setItem(KEY_KEY, $("apikey").value);
-  if (!client && !(await connect())) return;
-  startAudio();
-  const params = { prompt: $("prompt").value.trim() };
+  if (gen || starting) return;
+  preview.startAudio(); // first: only a click may start sound, and the awaits end the click
+  const params = readParams();
   if (!params.prompt) return status("Type a prompt first");
+  // A changed key needs a new client: its token names the new owner.
+  if (storeKey($("apikey").value.trim())) {
+    client?.close();
+    client = null;
+  }
+  starting = true;
+  try {
+    if (!(await ensureClient()) || gen) return; // gen: a reload's run re-attached meanwhile
+  } finally {
+    starting = false;
+  }
+  if (!lost) status("Queued…");
+  await watch(client.generate(params), params);
+}
+
+function readParams() {
+  const params = { prompt: $("prompt").value.trim() };
   if ($("size").value) params.size = $("size").value;
   if ($("seconds").value) params.seconds = Number($("seconds").value);
   for (const [id, key] of [["seed", "seed"], ["steps", "steps"]]) {
     if ($(id).value !== "") params[key] = Number($(id).value);
   }
+  const guidance = readGuidance("gv", "ga");
+  if (guidance) params.guidance = guidance;
+  return params;
+}
+
+/** The guidance fields the user filled, or undefined when neither is. */
+function readGuidance(videoId, audioId) {
   const guidance = {};
-  if ($("gv").value !== "") guidance.video = Number($("gv").value);
-  if ($("ga").value !== "") guidance.audio = Number($("ga").value);
-  if (Object.keys(guidance).length) params.guidance = guidance;
-  clipSeconds = params.seconds ?? 2;
-  frames = [];
-  Object.assign(probe, { state: "running", job: null, steps: 0, lastStep: 0, error: null });
+  if ($(videoId).value !== "") guidance.video = Number($(videoId).value);
+  if ($(audioId).value !== "") guidance.audio = Number($(audioId).value);
+  return Object.keys(guidance).length ? guidance : undefined;
+}
+
+/**
+ * Shows `next` (a new generation, or one re-attached after a reload) until it
+ * ends. `params` is what it was asked with, for the history.
+ */
+async function watch(next, params) {
+  gen = next;
+  preview.reset(params.seconds ?? 2);
+  Object.assign(probe, { state: "running", job: next.id, steps: 0, lastStep: 0, error: null });
   $("final").hidden = true;
+  $("steered").textContent = "";
   running(true);
-  status("Queued…");
-  gen = client.generate(params);
+  reveal();
   try {
-    for await (const ev of gen) await show(ev);
+    for await (const ev of gen) await show(ev, params);
     const { outputs, id } = await gen.result;
+    sessionStorage.removeItem(RUN_KEY);
     finished(id, params, outputs);
   } catch (error) {
+    // Only a lost connection leaves the job running on the server: a reload re-attaches.
+    if (!(error instanceof ConnectionError)) sessionStorage.removeItem(RUN_KEY);
     const cancelled = error instanceof CancelledError;
     probe.state = cancelled ? "cancelled" : "failed";
     probe.error = cancelled ? null : String(error.message ?? error);
-    status(cancelled ? "Cancelled" : `Failed: ${error.message ?? error}`);
+    status(failure(error));
   } finally {
     gen = null;
     running(false);
   }
 }
 
-async function show(ev) {
+/**
+ * A plain sentence for why a generation ended. A connection error names the
+ * URL, whose `?token=` is a credential: its text never reaches the screen.
+ */
+function failure(error) {
+  if (error instanceof CancelledError) return "Cancelled";
+  if (error instanceof ServerError) {
+    return error.code === "unknown_job"
+      ? "The server no longer has this clip"
+      : `Failed: ${error.message}`;
+  }
+  if (error instanceof ConnectionError) {
+    return closedWhy ?? "Lost the connection to the server: Generate to try again";
+  }
+  if (error instanceof ProtocolError) return "This page is older than the server: reload it";
+  return `Failed: ${error.message ?? error}`;
+}
+
+async function show(ev, params) {
   switch (ev.type) {
     case "queued":
+      // A reload re-attaches from here: the server replays the rest and the latest preview.
+      sessionStorage.setItem(RUN_KEY, JSON.stringify({ job: ev.job, lastSeq: ev.seq, params }));
+      // The same job queued again: a restarted server runs it again from the start.
+      if (probe.job === ev.job) return status("The server restarted: the clip starts again");
       probe.job = ev.job;
-      return status(`Queued (position ${ev.position})`);
+      return status(
+        ev.position > 0
+          ? `Starting… (${ev.position} other clip${ev.position > 1 ? "s are" : " is"} running too)`
+          : "Starting…",
+      );
     case "step":
       probe.steps++;
       probe.lastStep = ev.i;
       probe.sigma = ev.sigma;
       return status(`Step ${ev.i} / ${ev.n} · σ ${ev.sigma.toFixed(3)}`);
+    case "snapshot":
+      // What a resume gets when the events it missed have left the server's log.
+      probe.lastStep = ev.step;
+      return status(`Step ${ev.step} / ${ev.steps}`);
+    case "resumed":
+      return status("Picking up the running clip…");
     case "steered":
       probe.steered++;
-      return status(`Steered to "${ev.steer.prompt ?? ""}"`);
+      probe.lastSteer = ev.steer;
+      return steerNote(`Steered at step ${probe.lastStep} to ${describeSteer(ev.steer)}`);
     case "error":
-      // A steer the server refused; the generation runs on.
-      return status(ev.message);
-    case "frame": {
-      const bitmap = await ev.bitmap();
-      frames.length = ev.header.count;
-      frames[ev.header.index] = bitmap;
-      probe.frames++;
+      // A steer (or a late cancel) the server refused, in its words; the run goes on.
+      return steerNote(ev.message);
+    case "frame":
+      if (await preview.frame(ev)) probe.frames++;
       return;
-    }
     case "audio":
-      return playChunk(ev.samples, ev.header.rate);
+      return preview.sound(ev.samples, ev.header.rate);
   }
 }
 
+// ------------------------------------------------------------------ steer
+
+/** The note under the steer form stays until the next steer or run: the status changes every step. */
+function steerNote(text) {
+  $("steered").textContent = text;
+}
+
+function describeSteer(steer) {
+  const parts = [];
+  if (steer.prompt !== undefined) parts.push(`"${steer.prompt}"`);
+  if (steer.guidance?.video !== undefined) parts.push(`video guidance ${steer.guidance.video}`);
+  if (steer.guidance?.audio !== undefined) parts.push(`audio guidance ${steer.guidance.audio}`);
+  return parts.join(", ");
+}
+
+/** Sends what the user filled in, and only that: an empty field keeps the current value. */
+function steer(event) {
+  event.preventDefault();
+  if (!gen) return;
+  const change = {};
+  const prompt = $("steer").value.trim();
+  if (prompt) change.prompt = prompt;
+  const guidance = readGuidance("steergv", "steerga");
+  if (guidance) change.guidance = guidance;
+  if (Object.keys(change).length === 0) return steerNote("Type a prompt or a guidance to steer");
+  gen.steer(change);
+}
+
+// ------------------------------------------------------------------ ends
+
 function finished(id, params, outputs) {
   probe.state = "done";
-  const video = $("video");
-  video.src = withToken(outputs.video);
-  $("download").href = withToken(outputs.video);
-  $("download").download = `${id}.mp4`;
-  $("final").hidden = false;
-  status(`Done: ${id}`);
-  remember({
+  const clip = {
     id,
     prompt: params.prompt,
     size: params.size ?? "",
-    seconds: clipSeconds,
+    seconds: params.seconds ?? 2,
     at: Date.now(),
     video: outputs.video,
+    audio: outputs.audio,
     thumbnail: outputs.thumbnail,
+  };
+  play(clip);
+  status(`Done: ${id}`);
+  remember(clip);
+  showHistory();
+}
+
+/** Shows a finished clip in the player, with its download links. */
+function play(clip) {
+  const video = $("video");
+  video.poster = withToken(clip.thumbnail);
+  video.src = withToken(clip.video);
+  link($("download"), clip.video, `${clip.id}.mp4`);
+  link($("wav"), clip.audio, `${clip.id}.wav`);
+  $("final").hidden = false;
+}
+
+/** Points a download link at `href`; hidden for clips saved before there was a WAV link. */
+function link(a, href, name) {
+  a.hidden = !href;
+  if (!href) return;
+  a.href = withToken(href);
+  a.download = name;
+  // The token may have been renewed since: the click takes the current one.
+  a.onclick = () => (a.href = withToken(href));
+}
+
+function showHistory() {
+  renderHistory($("history"), {
+    thumbnail: (clip) => hasToken() ? withToken(clip.thumbnail) : null,
+    pick: (clip) => {
+      play(clip);
+      $("video").focus();
+    },
   });
 }
 
 function running(on) {
+  const fromGo = document.activeElement === $("go");
   $("go").disabled = on;
   $("cancel").disabled = !on;
-  $("steer").disabled = !on;
-  $("steerbtn").disabled = !on;
+  for (const id of ["steer", "steergv", "steerga", "steerbtn"]) $(id).disabled = !on;
+  if (on && fromGo) $("cancel").focus(); // a disabled button drops the focus to the page
 }
 
-// ------------------------------------------------------------------ canvas loop
-
-/** Plays the latest preview's frames in a loop at the clip's own frame rate. */
-function loop(now) {
-  const ready = frames.filter(Boolean);
-  if (ready.length > 0) {
-    const fps = frames.length / clipSeconds;
-    const bitmap = frames[Math.floor((now / 1000) * fps) % frames.length] ?? ready[0];
-    const canvas = $("canvas");
-    if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
-      canvas.width = bitmap.width;
-      canvas.height = bitmap.height;
-    }
-    canvas.getContext("2d").drawImage(bitmap, 0, 0);
-    probe.framesDrawn++;
-  }
-  requestAnimationFrame(loop);
+/** On a phone the preview is below the form: bring it up when a run starts. */
+function reveal() {
+  if (!NARROW.matches) return;
+  $("stage").scrollIntoView({ block: "start", behavior: STILL.matches ? "auto" : "smooth" });
 }
 
-// ------------------------------------------------------------------ audio
-
-/** Created inside a click so autoplay rules let it sound. */
-function startAudio() {
-  audio ??= new AudioContext();
-  if (audio.state === "suspended") audio.resume();
-}
-
-/** Schedules a PCM chunk right after the previous one. */
-function playChunk(samples, rate) {
-  if (!audio || samples.length === 0) return;
-  const now = audio.currentTime;
-  if (audioAt - now > MAX_AUDIO_LAG_S) return; // a newer preview will come
-  const buffer = audio.createBuffer(1, samples.length, rate);
-  buffer.copyToChannel(samples, 0);
-  const source = audio.createBufferSource();
-  source.buffer = buffer;
-  source.connect(audio.destination);
-  audioAt = Math.max(audioAt, now + 0.05);
-  source.start(audioAt);
-  audioAt += buffer.duration;
-  probe.audioSamples += samples.length;
-  probe.audioChunks++;
-}
-
-// ------------------------------------------------------------------ history
-
-function history() {
+/** Re-attaches to the run this tab was watching before a reload, if it had one. */
+async function reattach() {
+  let saved = null;
   try {
-    return JSON.parse(localStorage.getItem(HISTORY_KEY) ?? "[]");
+    saved = JSON.parse(sessionStorage.getItem(RUN_KEY) ?? "null");
   } catch {
-    return [];
+    // Unreadable: dropped below.
   }
-}
-
-function remember(clip) {
-  const clips = [clip, ...history().filter((c) => c.id !== clip.id)].slice(0, 50);
-  localStorage.setItem(HISTORY_KEY, JSON.stringify(clips));
-  renderHistory();
-}
-
-function renderHistory() {
-  const items = history().map((clip) => {
-    const button = document.createElement("button");
-    button.type = "button";
-    const img = new Image();
-    img.alt = "";
-    img.src = withToken(clip.thumbnail);
-    const text = document.createElement("span");
-    text.textContent = `${clip.prompt} · ${clip.size} · ${clip.seconds} s`;
-    button.append(img, text);
-    button.addEventListener("click", () => {
-      $("video").src = withToken(clip.video);
-      $("download").href = withToken(clip.video);
-      $("download").download = `${clip.id}.mp4`;
-      $("final").hidden = false;
-      $("video").focus();
-    });
-    const li = document.createElement("li");
-    li.append(button);
-    return li;
-  });
-  $("history").replaceChildren(...items);
+  if (!saved?.job || !saved.params) return sessionStorage.removeItem(RUN_KEY);
+  if (gen || starting) return; // the user started another run first
+  if (!(await ensureClient()) || gen) return;
+  $("prompt").value ||= saved.params.prompt;
+  status("Picking up the running clip…");
+  await watch(client.resume(saved.job, saved.lastSeq ?? 0), saved.params);
 }
 
 // ------------------------------------------------------------------ wiring
@@ -296,21 +381,19 @@ function renderHistory() {
 $("form").addEventListener("submit", generate);
 $("prompt").addEventListener("keydown", (e) => {
   // Enter generates, Shift+Enter is a new line: the prompt box is the main control.
-  if (e.key === "Enter" && !e.shiftKey) {
+  if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
     e.preventDefault();
     $("form").requestSubmit();
   }
 });
 $("cancel").addEventListener("click", () => gen?.cancel());
 document.addEventListener("keydown", (e) => {
-  if (e.key === "Escape" && gen) gen.cancel();
+  // Escape in a text box is the box's (closing a suggestion list, leaving a draft):
+  // typing a steer must not end the run.
+  if (e.key !== "Escape" || !gen || e.target.closest?.("input, textarea, select")) return;
+  gen.cancel();
 });
-$("steerform").addEventListener("submit", (e) => {
-  e.preventDefault();
-  const prompt = $("steer").value.trim();
-  if (gen && prompt) gen.steer({ prompt });
-});
-$("apikey").value = localStorage.getItem(KEY_KEY) ?? "";
-renderHistory();
-requestAnimationFrame(loop);
-connect().catch((error) => status(`Cannot connect: ${error.message}`));
+$("steerform").addEventListener("submit", steer);
+$("apikey").value = storedKey();
+showHistory();
+ensureClient().then(reattach).catch(() => status("Cannot connect: reload the page to try again"));

@@ -1,7 +1,8 @@
 /**
- * The demo page: `/` (index.html), `/page/app.js` and `/page/style.css` from
- * this folder, and `/client/emerge.js`, the client library's browser bundle the
- * page is built on. Only the named files are served, so no request names a path.
+ * The demo page: `/` (index.html), `/page/app.js` with the modules it imports
+ * and `/page/style.css` from this folder, and `/client/emerge.js`, the client
+ * library's browser bundle the page is built on. Only the named files are
+ * served, so no request names a path.
  */
 import type { Hono } from "hono";
 import { join } from "node:path";
@@ -11,6 +12,9 @@ import { ClientBundle } from "./bundle.ts";
 const DIR = import.meta.dirname!;
 const FILES: Record<string, string> = {
   "app.js": "text/javascript; charset=utf-8",
+  "history.js": "text/javascript; charset=utf-8",
+  "preview.js": "text/javascript; charset=utf-8",
+  "tokens.js": "text/javascript; charset=utf-8",
   "style.css": "text/css; charset=utf-8",
 };
 
