@@ -55,6 +55,24 @@ Deno.test("missing or wrong keys are refused; tokens expire; foreign origins can
     assert.equal(expired.status, 401, "an expired token opens nothing");
     await expired.body?.cancel();
 
+    // A token reads (GET and HEAD, header or URL) but never creates or deletes.
+    const reader = await token(server.url, KEY_A);
+    const listed = await fetch(`${server.url}/v1/videos`, { headers: bearer(reader) });
+    assert.equal(listed.status, 200);
+    await listed.body?.cancel();
+    const head = await fetch(`${server.url}/v1/videos?token=${reader}`, { method: "HEAD" });
+    assert.equal(head.status, 200);
+    const writes: [string, string][] = [["POST", "/v1/videos"], ["DELETE", `/v1/videos/${id}`]];
+    for (const [method, path] of writes) {
+      const res = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { ...bearer(reader), "content-type": "application/json" },
+        ...(method === "POST" ? { body: JSON.stringify({ prompt: "x" }) } : {}),
+      });
+      assert.equal(res.status, 401, `${method} ${path} with a token`);
+      assert.match((await res.json()).error.message, /a token only reads/);
+    }
+
     const t2 = await token(server.url, KEY_A);
     const evil = await fetch(`${server.url}/v1/stream?token=${t2}`, {
       headers: { ...UPGRADE, origin: "https://evil.example" },

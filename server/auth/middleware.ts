@@ -19,9 +19,11 @@ export interface GuardOptions {
 
 /**
  * Sets the caller's owner on the context. With keys configured, a request needs
- * `Authorization: Bearer <key or token>`; a GET may carry `?token=` instead,
- * for what browsers fetch without headers (the WebSocket, `<video src>`). Keys
- * are never accepted in URLs.
+ * `Authorization: Bearer <key or token>`; a GET or HEAD may carry `?token=`
+ * instead, for what browsers fetch without headers (the WebSocket, `<video src>`).
+ * Keys are never accepted in URLs, and tokens only read: a token leaks with the URL
+ * that carries it (logs, history, Referer), so it must not create or delete jobs
+ * over REST. (The WebSocket it opens still streams, steers and cancels, its purpose.)
  */
 export function authenticate(keys: ApiKeys, tokens: TokenIssuer): MiddlewareHandler {
   return async (c, next) => {
@@ -30,10 +32,20 @@ export function authenticate(keys: ApiKeys, tokens: TokenIssuer): MiddlewareHand
       return await next();
     }
     const bearer = c.req.header("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    const query = c.req.method === "GET" ? c.req.query("token") : undefined;
-    const owner = bearer === undefined ? undefined : keys.owner(bearer) ?? tokenOwner(bearer);
+    const reading = c.req.method === "GET" || c.req.method === "HEAD";
+    const query = reading ? c.req.query("token") : undefined;
+    const owner = bearer === undefined ? undefined : keys.owner(bearer) ??
+      (reading ? tokenOwner(bearer) : undefined);
     const viaQuery = query === undefined ? undefined : tokenOwner(query);
     const found = owner ?? viaQuery;
+    if (found === undefined && bearer !== undefined && !reading && tokenOwner(bearer)) {
+      return apiError(
+        c,
+        401,
+        "invalid_api_key",
+        `Cannot authorize request: a token only reads (GET); ${c.req.method} needs the API key`,
+      );
+    }
     if (found === undefined) {
       return apiError(
         c,
