@@ -49,7 +49,10 @@ export interface AppOptions {
   store?: JobStore;
   /** Queue, request, message, body and socket bounds; default DEFAULT_LIMITS. */
   limits?: Limits;
-  /** Runs a job gets across restarts before it is failed as "interrupted"; default 3. */
+  /**
+   * Runs of a job that may end in a server crash before it is failed as
+   * "interrupted"; graceful restarts do not count. Default 3.
+   */
   maxAttempts?: number;
   /** Lifecycle events kept per job for resume; default 1024. */
   logEvents?: number;

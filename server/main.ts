@@ -35,6 +35,12 @@ async function orExit<T>(fn: () => Promise<T> | T): Promise<T> {
 if (import.meta.main) {
   const config = await orExit(() => configFromEnv(Deno.env.toObject()));
   const security = await orExit(() => securityFromEnv(Deno.env.toObject()));
+  // The store locks the data folder, so it opens first: a second server on the
+  // same folder is refused at once, before it binds a port or loads a pack.
+  await Deno.mkdir(config.dataDir, { recursive: true });
+  const store = await orExit(() =>
+    new SqliteJobStore(join(config.dataDir, "emerge.db"), { sync: config.dbSync })
+  );
   // Alive but not ready while the pack loads: /healthz 200, /readyz 503.
   const loading = await serveLoading(config.port, config.host);
   console.log(`emerge loading pack "${config.packDir}" on port ${loading.port}`);
@@ -49,10 +55,6 @@ if (import.meta.main) {
   const pack = JSON.parse(
     await Deno.readTextFile(join(config.packDir, "manifest.json")),
   ) as PackFacts;
-  await Deno.mkdir(config.dataDir, { recursive: true });
-  const store = await orExit(() =>
-    new SqliteJobStore(join(config.dataDir, "emerge.db"), { sync: config.dbSync })
-  );
   const emerge = createApp({
     engine,
     store,
@@ -68,6 +70,15 @@ if (import.meta.main) {
   if (recovered && recovered.resumed.length + recovered.repaired.length > 0) {
     console.log(
       `emerge recovered ${recovered.resumed.length} unfinished and ${recovered.repaired.length} damaged jobs`,
+    );
+  }
+  if (recovered && recovered.abandoned.length > 0) {
+    // An operator must see these: each crashed the server on every run, so it
+    // is likely a poison request, and its client now only sees "failed".
+    console.log(
+      `emerge gave up on ${recovered.abandoned.length} jobs that crashed the server on each run: ${
+        recovered.abandoned.join(", ")
+      }`,
     );
   }
   await loading.stop();

@@ -168,6 +168,23 @@ export interface ServerProcess {
 }
 
 /**
+ * The command that runs server/main.ts on `dataDir` and a free port, stdout
+ * piped; `stderr` "piped" for a test that reads why a start was refused.
+ */
+export function serverCommand(
+  env: Record<string, string>,
+  dataDir: string,
+  stderr: "inherit" | "piped",
+): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../server/main.ts", import.meta.url).pathname],
+    env: { PORT: "0", EMERGE_DATA_DIR: dataDir, ...env },
+    stdout: "piped",
+    stderr,
+  });
+}
+
+/**
  * Runs server/main.ts with the real Deno binary (not an npx wrapper, so the
  * signal reaches it) on a free port and a temp data dir; resolves at its ready line.
  */
@@ -176,12 +193,7 @@ export async function spawnServer(
   options: { dataDir?: string } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "emerge_proc_" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../server/main.ts", import.meta.url).pathname],
-    env: { PORT: "0", EMERGE_DATA_DIR: dataDir, ...env },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
+  const child = serverCommand(env, dataDir, "inherit").spawn();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
   while (!/http:\/\/\S+/.test(text)) {

@@ -5,7 +5,8 @@
  * MP4 readable by ffprobe, no temp file left, and a client resuming with its old
  * lastSeq must be told the truth. SIGTERM must drain: 503 for new requests, the
  * socket closed with 1001 and a reason, exit 0, and what did not finish in the
- * deadline runs on the next start.
+ * deadline runs on the next start, however often: only runs that crashed count
+ * against a job's retry cap. One data dir has one server: a second is refused.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -14,7 +15,13 @@ import type { JobEvent, ServerMessage } from "../client/protocol.ts";
 import { initialState } from "../server/jobs/state.ts";
 import { SCHEMA_SQL, SCHEMA_VERSION, SqliteJobStore } from "../server/store/mod.ts";
 import { probe } from "./_media.ts";
-import { isTerminal, type ServerProcess, spawnServer, TestSocket } from "./_server.ts";
+import {
+  isTerminal,
+  serverCommand,
+  type ServerProcess,
+  spawnServer,
+  TestSocket,
+} from "./_server.ts";
 
 const PACK = join(import.meta.dirname!, "..", "models", "default");
 const missing = await Deno.stat(join(PACK, "manifest.json")).then(() => null, () => "no pack");
@@ -79,6 +86,27 @@ async function restart(
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * Starts the server on `dataDir`, lets job `id` (or a new long one) take a step,
+ * then stops the server with `signal`. Returns the job's id.
+ */
+async function runAndStop(
+  env: Record<string, string>,
+  dataDir: string,
+  signal: "SIGTERM" | "SIGKILL",
+  id?: string,
+): Promise<string> {
+  const server = await spawnServer(env, { dataDir });
+  const ws = await TestSocket.open(server.wsUrl);
+  if (id === undefined) [id] = await submit(ws, 1, 150);
+  else ws.send({ type: "resume", job: id, lastSeq: 0 });
+  await ws.next((m) => m.type === "step" && m.job === id, { ms: 120_000 });
+  const status = await server.kill(signal);
+  assert.ok(signal === "SIGKILL" ? status.signal === "SIGKILL" : status.code === 0);
+  await ws.close();
+  return id!;
 }
 
 async function checkOutputs(url: string, dataDir: string, id: string): Promise<void> {
@@ -269,6 +297,81 @@ Deno.test({
         assert.ok(events.some((m) => m.type === "done"));
         await checkOutputs(second.url, dataDir, id!);
       });
+    });
+  },
+});
+
+Deno.test({
+  name: "a job stopped by three graceful restarts (SIGTERM) is not failed: the fourth runs it",
+  ignore: missing !== null,
+  sanitizeResources: false,
+  async fn() {
+    // No drain deadline: every SIGTERM requeues the 150-step job mid-run.
+    const env = { EMERGE_PACK: PACK, EMERGE_SHUTDOWN_SECONDS: "0" };
+    await withDataDir("emerge_deploys_", async (dataDir) => {
+      let id = await runAndStop(env, dataDir, "SIGTERM");
+      for (let i = 0; i < 2; i++) id = await runAndStop(env, dataDir, "SIGTERM", id);
+      await restart(env, dataDir, async (fourth) => {
+        assert.match(fourth.ready, /recovered 1 unfinished/);
+        assert.doesNotMatch(fourth.ready, /gave up/);
+        const video = await (await fetch(`${fourth.url}/v1/videos/${id}`)).json();
+        assert.notEqual(video.status, "failed", JSON.stringify(video));
+      });
+    });
+  },
+});
+
+Deno.test({
+  name: "a job the server crashed during on each of 3 runs is failed and named in the start log",
+  ignore: missing !== null,
+  sanitizeResources: false,
+  async fn() {
+    const env = { EMERGE_PACK: PACK };
+    await withDataDir("emerge_poison_", async (dataDir) => {
+      let id = await runAndStop(env, dataDir, "SIGKILL");
+      for (let i = 0; i < 2; i++) id = await runAndStop(env, dataDir, "SIGKILL", id);
+      await restart(env, dataDir, async (fourth) => {
+        assert.match(fourth.ready, new RegExp(`gave up on 1 jobs .*${id}`));
+        const video = await (await fetch(`${fourth.url}/v1/videos/${id}`)).json();
+        assert.equal(video.status, "failed", JSON.stringify(video));
+      });
+    });
+  },
+});
+
+Deno.test({
+  name: "a second server on the same data dir refuses to start and leaves the first's jobs alone",
+  ignore: missing !== null,
+  sanitizeResources: false,
+  async fn() {
+    const env = { EMERGE_PACK: PACK };
+    await withDataDir("emerge_shared_", async (dataDir) => {
+      const first = await spawnServer(env, { dataDir });
+      try {
+        const ws = await TestSocket.open(first.wsUrl);
+        const [id] = await submit(ws, 1, 30);
+        await ws.next((m) => m.type === "step", { ms: 120_000 });
+        // Without a lock the second would serve (and re-run the first's job): stop it then.
+        const second = serverCommand(env, dataDir, "piped").spawn();
+        const timer = setTimeout(() => second.kill("SIGKILL"), 30_000);
+        const out = await second.output();
+        clearTimeout(timer);
+        const said = new TextDecoder().decode(out.stderr);
+        assert.equal(out.code, 2, `the second server exited with ${out.code}: ${said}`);
+        assert.ok(
+          said.includes(
+            `Cannot start: another Emerge server uses the data folder "${dataDir}" (pid ${first.pid})`,
+          ),
+          said,
+        );
+        // The first's job runs on undisturbed: one run, its files whole.
+        const events = await finish(first.wsUrl, id!, 0);
+        assert.ok(events.some((m) => m.type === "done"), JSON.stringify(events.map((m) => m.type)));
+        await checkOutputs(first.url, dataDir, id!);
+        await ws.close();
+      } finally {
+        await first.stop();
+      }
     });
   },
 });

@@ -2,11 +2,13 @@
  * What a server does with the jobs it finds in its database at start: every job
  * that was acknowledged and did not end runs again from its request (same seed,
  * so the same clip), and a done job whose files are missing or cut short does too.
- * Cancelled and failed jobs stay as they are. A job is re-run at most
- * `maxAttempts` times in all, so one that crashes the server every time (a
- * poison request) ends failed instead of looping forever. A job run again keeps
- * its clientId, so a generate retried with it (same owner) replays that job
- * instead of starting another, as it would have without the restart.
+ * Cancelled and failed jobs stay as they are. A job whose runs ended in a
+ * server crash `maxAttempts` times (a poison request that kills the server each
+ * time) ends failed instead of looping forever; a run stopped by a graceful
+ * shutdown (a deploy) does not count, or a long job would fail after three
+ * routine restarts. A job run again keeps its clientId, so a generate retried
+ * with it (same owner) replays that job instead of starting another, as it would
+ * have without the restart.
  */
 import { join } from "node:path";
 import type { JobRegistry } from "../jobs/registry.ts";
@@ -23,7 +25,7 @@ export interface RecoveryReport {
   resumed: string[];
   /** Done jobs whose files were missing or partial, started again. */
   repaired: string[];
-  /** Jobs past `maxAttempts`, now failed. */
+  /** Jobs that crashed the server `maxAttempts` times, now failed. */
   abandoned: string[];
 }
 
@@ -35,7 +37,7 @@ export function recoverJobs(
 ): RecoveryReport {
   const report: RecoveryReport = { resumed: [], repaired: [], abandoned: [] };
   const rerun = (record: JobRecord, into: string[]) => {
-    const attempt = store.restart(record.id, initialState(record.request.steps));
+    const { attempt, crashes } = store.restart(record.id, initialState(record.request.steps));
     // Whatever the last run left (a temp file mid-rename, outputs of a partial
     // job) goes, so no half-written file can ever be served for this id.
     try {
@@ -43,8 +45,8 @@ export function recoverJobs(
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
-    if (attempt > options.maxAttempts) {
-      store.save({ ...record, state: abandoned(record, attempt), completedAt: Date.now() });
+    if (crashes >= options.maxAttempts) {
+      store.save({ ...record, state: abandoned(record, crashes), completedAt: Date.now() });
       report.abandoned.push(record.id);
       return;
     }
@@ -68,15 +70,14 @@ export function recoverJobs(
   return report;
 }
 
-function abandoned(record: JobRecord, attempt: number): JobState {
+function abandoned(record: JobRecord, crashes: number): JobState {
   return {
     ...initialState(record.request.steps),
     status: "failed",
     error: {
       code: "interrupted",
-      message: `Cannot finish job: the server stopped during each of its ${
-        attempt - 1
-      } runs, so it is not run again`,
+      message:
+        `Cannot finish job: the server crashed during "${crashes}" of its runs, so it is not run again`,
     },
   };
 }

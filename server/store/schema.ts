@@ -9,8 +9,9 @@
 /**
  * Bumped when the table changes shape; a newer file is refused, not guessed at.
  * 2: `client_id`, so a generate retried after a restart finds its job.
+ * 3: `crashes`, so only runs that ended in a crash count against the retry cap.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Creates the table if absent. `STRICT` makes SQLite refuse a wrongly typed value. */
 export const SCHEMA_SQL = `
@@ -27,6 +28,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   files        TEXT,                              -- GenerationOutputs, JSON; NULL until complete
   file_sizes   TEXT,                              -- byte size per output, JSON
   attempt      INTEGER NOT NULL DEFAULT 1,        -- runs so far; a restart adds one
+  crashes      INTEGER NOT NULL DEFAULT 0,        -- runs the process died in (left running)
   created_at   INTEGER NOT NULL,                  -- ms since the epoch
   completed_at INTEGER,
   updated_at   INTEGER NOT NULL
@@ -38,6 +40,9 @@ CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (owner, seq);
 /**
  * Columns added since version 1, with their types. A file from an older server
  * lacks them (CREATE TABLE IF NOT EXISTS leaves its table as it is), so opening
- * adds each one missing; older rows read NULL there.
+ * adds each one missing; older rows read its default there (NULL, or 0 crashes).
  */
-export const ADDED_COLUMNS: Readonly<Record<string, string>> = { client_id: "TEXT" };
+export const ADDED_COLUMNS: Readonly<Record<string, string>> = {
+  client_id: "TEXT",
+  crashes: "INTEGER NOT NULL DEFAULT 0",
+};

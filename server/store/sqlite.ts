@@ -10,10 +10,13 @@
  * commit for that case too, at about 3 ms a write on this machine's disk.
  */
 import { statSync } from "node:fs";
+import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { GenerationOutputs } from "../../core/types.ts";
 import { isTerminal, type JobState } from "../jobs/state.ts";
 import type { JobRecord, JobStore, ListPage, ListQuery } from "../jobs/store.ts";
+import { StoreError } from "./_error.ts";
+import { DataDirLock } from "./lock.ts";
 import { ADDED_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from "./schema.ts";
 
 /** How the database is opened. */
@@ -22,10 +25,7 @@ export interface SqliteStoreOptions {
   sync?: "normal" | "full";
 }
 
-/** Thrown when the database file cannot be opened or is from a newer server. */
-export class StoreError extends Error {
-  override name = "StoreError";
-}
+export { StoreError };
 
 interface Row {
   id: string;
@@ -45,6 +45,14 @@ interface Row {
 const COLUMNS = "id, owner, remix_of, client_id, model, request, state, files, file_sizes, " +
   "attempt, created_at, completed_at";
 
+/** What {@linkcode SqliteJobStore.restart} gives the new run. */
+export interface Restarted {
+  /** Runs so far, this one included (seqs of each run start above the last's). */
+  attempt: number;
+  /** Runs that ended because the server died while they ran. */
+  crashes: number;
+}
+
 /** Jobs in one SQLite file. */
 export class SqliteJobStore implements JobStore {
   #db: DatabaseSync;
@@ -53,35 +61,21 @@ export class SqliteJobStore implements JobStore {
   /** Status last written per unfinished job: a step changes no status, so it costs no write. */
   #written = new Map<string, string>();
 
-  /** Opens (creating if needed) the database at `path`. */
+  /** The data folder is this store's alone while it is open (see lock.ts). */
+  #lock: DataDirLock;
+
+  /**
+   * Opens (creating if needed) the database at `path`, first locking its folder:
+   * throws a {@linkcode StoreError} when another server holds it.
+   */
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
+    this.#lock = DataDirLock.acquire(dirname(path));
     try {
-      this.#db = new DatabaseSync(path);
-      this.#db.exec(
-        `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${
-          options.sync === "full" ? "FULL" : "NORMAL"
-        }; PRAGMA busy_timeout = 5000;`,
-      );
-    } catch (cause) {
-      throw new StoreError(`Cannot open job database "${path}": ${message(cause)}`, { cause });
+      this.#db = this.#open(options);
+    } catch (error) {
+      this.#lock.release();
+      throw error;
     }
-    const { user_version: version } = this.#db.prepare("PRAGMA user_version").get() as {
-      user_version: number;
-    };
-    if (version > SCHEMA_VERSION) {
-      throw new StoreError(
-        `Cannot open job database "${path}": schema version "${version}" is newer than "${SCHEMA_VERSION}"`,
-      );
-    }
-    this.#db.exec(SCHEMA_SQL);
-    const columns = this.#db.prepare("PRAGMA table_info(jobs)").all() as unknown as {
-      name: string;
-    }[];
-    const have = new Set(columns.map((c) => c.name));
-    for (const [name, type] of Object.entries(ADDED_COLUMNS)) {
-      if (!have.has(name)) this.#db.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${type}`);
-    }
-    this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     this.#upsert = this.#db.prepare(`
       INSERT INTO jobs (id, owner, remix_of, client_id, model, request, status, state, files,
                         file_sizes, created_at, completed_at, updated_at)
@@ -176,19 +170,28 @@ export class SqliteJobStore implements JobStore {
 
   /**
    * Marks `id` for another run: back to queued with no files, one more attempt.
-   * Returns the attempt number the new run has.
+   * A job found still `running` was running when its server died without
+   * shutting down (a graceful stop requeues it first), so that run is counted
+   * as a crash; a queued one (never started, or requeued) is not.
    */
-  restart(id: string, state: JobState): number {
+  restart(id: string, state: JobState): Restarted {
     this.#written.set(id, "queued");
+    // SQLite evaluates every SET expression against the row as it was, so
+    // `status` here is the status the last run left.
     const row = this.#db.prepare(
       `UPDATE jobs SET status = 'queued', state = ?, files = NULL, file_sizes = NULL,
-         completed_at = NULL, attempt = attempt + 1, updated_at = ? WHERE id = ? RETURNING attempt`,
-    ).get(JSON.stringify(state), Date.now(), id) as { attempt: number } | undefined;
+         completed_at = NULL, attempt = attempt + 1, crashes = crashes + (status = 'running'),
+         updated_at = ? WHERE id = ? RETURNING attempt, crashes`,
+    ).get(JSON.stringify(state), Date.now(), id) as Restarted | undefined;
     if (!row) throw new StoreError(`Cannot restart job "${id}": it is not in the database`);
-    return row.attempt;
+    return { attempt: row.attempt, crashes: row.crashes };
   }
 
-  /** Puts an unfinished job back to queued (graceful shutdown's checkpoint). */
+  /**
+   * Puts an unfinished job back to queued (graceful shutdown's checkpoint). It
+   * is then no longer `running`, which is how the next start tells this clean
+   * stop from a crash.
+   */
   requeue(id: string): void {
     this.#written.delete(id);
     this.#db.prepare(
@@ -196,9 +199,32 @@ export class SqliteJobStore implements JobStore {
     ).run(Date.now(), id);
   }
 
-  /** Closes the file; a closed store throws on use. */
+  /** Closes the file and unlocks the folder; a closed store throws on use. */
   close(): void {
     if (this.#db.isOpen) this.#db.close();
+    this.#lock.release();
+  }
+
+  /** The database in WAL mode, migrated to SCHEMA_VERSION; closed again if that fails. */
+  #open(options: SqliteStoreOptions): DatabaseSync {
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(this.path);
+      db.exec(
+        `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${
+          options.sync === "full" ? "FULL" : "NORMAL"
+        }; PRAGMA busy_timeout = 5000;`,
+      );
+    } catch (cause) {
+      throw new StoreError(`Cannot open job database "${this.path}": ${message(cause)}`, { cause });
+    }
+    try {
+      migrate(db, this.path);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return db;
   }
 
   #select(where: string): JobRecord[] {
@@ -206,6 +232,25 @@ export class SqliteJobStore implements JobStore {
       .all() as unknown as Row[];
     return rows.map(toRecord);
   }
+}
+
+/** Brings `db` to SCHEMA_VERSION; refuses a file from a newer server. */
+function migrate(db: DatabaseSync, path: string): void {
+  const { user_version: version } = db.prepare("PRAGMA user_version").get() as {
+    user_version: number;
+  };
+  if (version > SCHEMA_VERSION) {
+    throw new StoreError(
+      `Cannot open job database "${path}": schema version "${version}" is newer than "${SCHEMA_VERSION}"`,
+    );
+  }
+  db.exec(SCHEMA_SQL);
+  const columns = db.prepare("PRAGMA table_info(jobs)").all() as unknown as { name: string }[];
+  const have = new Set(columns.map((c) => c.name));
+  for (const [name, type] of Object.entries(ADDED_COLUMNS)) {
+    if (!have.has(name)) db.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${type}`);
+  }
+  db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
 }
 
 function toRecord(row: Row): JobRecord {
