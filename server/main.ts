@@ -76,9 +76,9 @@ if (import.meta.main) {
     // An operator must see these: each crashed the server on every run, so it
     // is likely a poison request, and its client now only sees "failed".
     console.log(
-      `emerge gave up on ${recovered.abandoned.length} jobs that crashed the server on each run: ${
-        recovered.abandoned.join(", ")
-      }`,
+      `emerge gave up on ${recovered.abandoned.length} ${
+        recovered.abandoned.length === 1 ? "job that" : "jobs that each"
+      } crashed the server on every run: ${recovered.abandoned.join(", ")}`,
     );
   }
   await loading.stop();

@@ -331,7 +331,7 @@ Deno.test({
       let id = await runAndStop(env, dataDir, "SIGKILL");
       for (let i = 0; i < 2; i++) id = await runAndStop(env, dataDir, "SIGKILL", id);
       await restart(env, dataDir, async (fourth) => {
-        assert.match(fourth.ready, new RegExp(`gave up on 1 jobs .*${id}`));
+        assert.match(fourth.ready, new RegExp(`gave up on 1 job that crashed .*${id}`));
         const video = await (await fetch(`${fourth.url}/v1/videos/${id}`)).json();
         assert.equal(video.status, "failed", JSON.stringify(video));
       });

@@ -115,6 +115,13 @@ Deno.test("openai SDK: bad sizes, bad fields and unknown ids raise its typed err
     assert.ok(badSeed instanceof BadRequestError);
     assert.equal(badSeed.param, "seed");
 
+    // Fields are named as the REST body names them.
+    const badGuidance = await client.videos.create({ prompt: "x", guidance_video: -5 } as never)
+      .catch((e) => e);
+    assert.ok(badGuidance instanceof BadRequestError);
+    assert.equal(badGuidance.param, "guidance_video");
+    assert.match(badGuidance.message, /field "guidance_video"/);
+
     const missing = "video_000000000000000000000000";
     for (
       const call of [

@@ -43,6 +43,16 @@ export function toGenerateParams(body: CreateVideoBody): GenerateParams {
   return params;
 }
 
+/** The REST body's name of a protocol field (`guidance.video` -> `guidance_video`). */
+function restField(path: string): string {
+  const names: Record<string, string> = {
+    "guidance.video": "guidance_video",
+    "guidance.audio": "guidance_audio",
+    negativePrompt: "negative_prompt",
+  };
+  return names[path] ?? path;
+}
+
 /** Checks `body` against the pack and the protocol bounds, then starts the job. */
 export function startVideo(
   registry: JobRegistry,
@@ -69,7 +79,13 @@ export function startVideo(
     );
   }
   const checked = generateSchema.safeParse({ type: "generate", ...params });
-  if (!checked.success) invalidField(ACTION, checked.error.issues);
+  if (!checked.success) {
+    // Named as the body names them, not as the WebSocket's message does.
+    invalidField(
+      ACTION,
+      checked.error.issues.map((i) => ({ ...i, path: [restField(i.path.map(String).join("."))] })),
+    );
+  }
   return start(registry, () => toEngineInput(params, registry.engine), options);
 }
 
