@@ -69,6 +69,9 @@ export interface ServerCapabilities extends Capabilities {
   logEvents: number;
   /** Seconds a job outlives its last socket. */
   graceSeconds: number;
+  /** This server's limits on one request (absent from servers before they were sent). */
+  maxSteps?: number;
+  maxPromptChars?: number;
 }
 
 // ---------------------------------------------------------------- client -> server

@@ -128,6 +128,9 @@ export function createApp(options: AppOptions): EmergeApp {
     durations: options.durations ?? [],
     logEvents,
     graceSeconds: graceMs / 1000,
+    // So a form can bound its inputs as this server does (EMERGE_MAX_STEPS ...).
+    maxSteps: limits.maxSteps,
+    maxPromptChars: limits.maxPromptChars,
   };
   const app = new Hono();
   const gate = { draining: false };

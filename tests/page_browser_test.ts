@@ -78,8 +78,13 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    // 2 s tokens, so the page renews them during the run (auth is off: none is refused).
-    const server = await spawnServer({ EMERGE_PACK: PACK, EMERGE_TOKEN_SECONDS: "2" });
+    // 2 s tokens, so the page renews them during the run (auth is off: none is refused);
+    // a steps cap off the default, so the form's bound is seen to come from the hello.
+    const server = await spawnServer({
+      EMERGE_PACK: PACK,
+      EMERGE_TOKEN_SECONDS: "2",
+      EMERGE_MAX_STEPS: "160",
+    });
     let browser: Browser | undefined;
     try {
       browser = await launch();
@@ -117,11 +122,7 @@ Deno.test({
             guidance: ["gv", "ga", "steergv", "steerga"].map((id) => attr(id, "max")),
           };
         });
-        assert.equal(
-          Number(limits.steps),
-          DEFAULT_LIMITS.maxSteps,
-          "Steps stops at the server's cap",
-        );
+        assert.equal(Number(limits.steps), 160, "Steps stops at this server's cap (its hello)");
         assert.equal(Number(limits.prompt), DEFAULT_LIMITS.maxPromptChars);
         for (const max of limits.guidance) assert.equal(Number(max), REQUEST_LIMITS.maxGuidance);
         // Any guidance the server takes, not only multiples of 0.5.

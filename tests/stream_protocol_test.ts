@@ -26,6 +26,12 @@ Deno.test("hello is answered with version and capabilities; an unknown version i
     const hello = await ws.next((m) => m.type === "hello");
     assert.ok(hello.type === "hello" && hello.protocol === 1 && hello.capabilities.resume);
     assert.deepEqual(hello.type === "hello" && hello.capabilities.sizes, ["64x64"]);
+    assert.equal(
+      hello.type === "hello" && hello.capabilities.maxSteps,
+      200,
+      "the limits a form needs",
+    );
+    assert.equal(hello.type === "hello" && hello.capabilities.maxPromptChars, 2000);
     await ws.close();
 
     const old = await TestSocket.open(server.wsUrl, false);

@@ -113,6 +113,10 @@ async function connect() {
   client.connect().then((hello) => {
     fill($("size"), hello.capabilities.sizes, (s) => s);
     fill($("seconds"), hello.capabilities.durations.map(String), (s) => `${s} s`);
+    // The form's bounds follow this server's limits, not the defaults in the HTML.
+    const { maxSteps, maxPromptChars } = hello.capabilities;
+    if (maxSteps) $("steps").max = String(maxSteps);
+    if (maxPromptChars) $("prompt").maxLength = maxPromptChars;
     if (!gen) status("Connected");
     probe.ready = true;
   }, () => {}); // closed before the hello: closedWhy has said why
