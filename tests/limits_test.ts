@@ -73,6 +73,21 @@ Deno.test("request fields over their limits are refused with invalid_request nam
     ws.send({ type: "generate", prompt: "\u202eabc\u200b\u200d", steps: 2 });
     assert.equal((await ws.next(isTerminal)).type, "done");
     await ws.close();
+    // REST names the field in `param`, as its body names it.
+    for (
+      const [body, param] of [
+        [{ prompt: "ok", steps: 11 }, "steps"],
+        [{ prompt: "ok", negative_prompt: "y".repeat(30) }, "negative_prompt"],
+      ] as [Record<string, unknown>, string][]
+    ) {
+      const res = await fetch(`${server.url}/v1/videos`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      assert.equal(res.status, 400);
+      assert.equal((await res.json()).error.param, param, JSON.stringify(body));
+    }
   });
 });
 

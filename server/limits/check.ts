@@ -13,26 +13,29 @@ type Sized = Pick<
 
 /** Throws a LimitError (code invalid_request) naming the first field over its limit. */
 export function checkRequestLimits(request: Sized, limits: Limits): void {
-  const refuse = (why: string): never => {
-    throw new LimitError("invalid_request", `Cannot start job: ${why}`);
+  const refuse = (why: string, field: string): never => {
+    throw new LimitError("invalid_request", `Cannot start job: ${why}`, field);
   };
   for (const name of ["prompt", "negativePrompt"] as const) {
     const text = request[name];
     if (text.length > limits.maxPromptChars) {
-      refuse(`${name} has ${text.length} characters, more than ${limits.maxPromptChars}`);
+      refuse(`${name} has ${text.length} characters, more than ${limits.maxPromptChars}`, name);
     }
-    if (!text.isWellFormed()) refuse(`${name} is not well-formed Unicode (a lone surrogate)`);
+    if (!text.isWellFormed()) {
+      refuse(`${name} is not well-formed Unicode (a lone surrogate)`, name);
+    }
   }
   const pixels = request.width * request.height;
   if (pixels > limits.maxPixels) {
     refuse(
       `size "${request.width}x${request.height}" has ${pixels} pixels, more than ${limits.maxPixels}`,
+      "size",
     );
   }
   if (request.steps > limits.maxSteps) {
-    refuse(`steps "${request.steps}" is more than ${limits.maxSteps}`);
+    refuse(`steps "${request.steps}" is more than ${limits.maxSteps}`, "steps");
   }
   if (request.seconds > limits.maxSeconds) {
-    refuse(`seconds "${request.seconds}" is more than ${limits.maxSeconds}`);
+    refuse(`seconds "${request.seconds}" is more than ${limits.maxSeconds}`, "seconds");
   }
 }

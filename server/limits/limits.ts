@@ -62,6 +62,8 @@ export class LimitError extends Error {
   constructor(
     readonly code: LimitCode,
     message: string,
+    /** The request field over its limit (the protocol's name), when one is. */
+    readonly field: string | null = null,
   ) {
     super(message);
   }

@@ -118,7 +118,8 @@ function start(
     // (a full queue, a closed engine) is the server's state, not the body's.
     if (error instanceof LimitError) {
       // server/limits: 429 for a full queue, 400/413 for a request over a bound.
-      throw new ApiFailure(error.status, error.code, message, null, { cause: error });
+      const param = error.field === null ? null : restField(error.field);
+      throw new ApiFailure(error.status, error.code, message, param, { cause: error });
     }
     const code = refusalCode(error);
     if (code === "invalid_request") {
