@@ -54,7 +54,7 @@ export class EmergeClient {
       opened: (hello) => {
         this.hello = hello;
         for (const waiter of this.#helloWaiters.splice(0)) waiter.resolve(hello);
-        for (const gen of this.#generations) gen.sync();
+        for (const gen of this.#generations) gen.sync(hello);
       },
       message: (message) => {
         if (!("job" in message) && !("clientId" in message)) return;
@@ -130,7 +130,7 @@ export class EmergeClient {
     });
     this.#generations.add(gen);
     const state = this.#connection.state;
-    if (state === "open") gen.sync();
+    if (state === "open") gen.sync(this.hello);
     else if (state === "closed") {
       const action = "params" in source ? "generate" : "resume";
       gen.abandon(new ConnectionError(`Cannot ${action}: the client is closed`));

@@ -15,6 +15,7 @@ import type {
   MediaHeader,
   OutputUrls,
   ResumedMessage,
+  ServerHello,
   ServerMessage,
   SnapshotMessage,
   SteerParams,
@@ -184,10 +185,23 @@ export class Generation implements AsyncIterable<StreamEvent> {
   }
 
   /** Called by the client after every handshake: start or pick up where we were. */
-  sync(): void {
+  sync(hello: ServerHello | null): void {
     if (this.#done) return;
     if (this.#id === null) {
-      this.#connection.send({ type: "generate", clientId: this.clientId, ...this.#params! });
+      const message = { type: "generate" as const, clientId: this.clientId, ...this.#params! };
+      // The server cannot parse a message over its limit, so its too_large answer could
+      // not name this generation and it would wait forever: refuse it here instead.
+      const size = new TextEncoder().encode(JSON.stringify(message)).length;
+      const max = hello?.capabilities.maxMessageBytes;
+      if (max !== undefined && size > max) {
+        return this.#fail(
+          new ServerError(
+            "too_large",
+            `Cannot generate: the request is ${size} bytes, more than this server's ${max}`,
+          ),
+        );
+      }
+      this.#connection.send(message);
     } else {
       this.#connection.send({ type: "resume", job: this.#id, lastSeq: this.#lastSeq });
       if (this.#cancelRequested) this.#connection.send({ type: "cancel", job: this.#id });

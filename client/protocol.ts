@@ -72,6 +72,8 @@ export interface ServerCapabilities extends Capabilities {
   /** This server's limits on one request (absent from servers before they were sent). */
   maxSteps?: number;
   maxPromptChars?: number;
+  /** The largest text message it reads; a larger one could not even name its job. */
+  maxMessageBytes?: number;
 }
 
 // ---------------------------------------------------------------- client -> server

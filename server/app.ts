@@ -131,6 +131,7 @@ export function createApp(options: AppOptions): EmergeApp {
     // So a form can bound its inputs as this server does (EMERGE_MAX_STEPS ...).
     maxSteps: limits.maxSteps,
     maxPromptChars: limits.maxPromptChars,
+    maxMessageBytes: limits.maxMessageBytes,
   };
   const app = new Hono();
   const gate = { draining: false };

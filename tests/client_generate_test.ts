@@ -13,6 +13,7 @@ import {
   type StreamEvent,
   type WebSocketConstructor,
 } from "../client/mod.ts";
+import { DEFAULT_LIMITS } from "../server/limits/limits.ts";
 import { FakeEngine } from "./_fake_engine.ts";
 import { withServer } from "./_server.ts";
 
@@ -220,6 +221,23 @@ Deno.test("client.resume re-attaches another client's job by id: the missed step
     const state = await fetch(`${server.url}/v1/videos/${long.id}`).then((r) => r.json());
     assert.equal(state.error?.code, "cancelled", "the server stopped the job");
     after.close();
+  });
+});
+
+Deno.test("a generate over the server's message limit fails at once with too_large", async () => {
+  const limits = { ...DEFAULT_LIMITS, maxMessageBytes: 1000 };
+  await withServer({ engine: new FakeEngine(), limits }, async (server) => {
+    const client = new EmergeClient(server.url);
+    // The server could not parse it to name its clientId: without the client's own
+    // check this generation waited forever.
+    const big = client.generate({ prompt: "x".repeat(1500) });
+    const error = await big.result.catch((e) => e);
+    assert.ok(error instanceof ServerError, String(error));
+    assert.equal(error.code, "too_large");
+    assert.match(error.message, /more than this server's 1000/);
+    const fine = client.generate({ prompt: "x".repeat(100), steps: 2 });
+    assert.ok((await fine.result).outputs.video);
+    client.close();
   });
 });
 
