@@ -100,8 +100,12 @@ export function wrapError(
   make: (detail: string, options: { cause: unknown }) => EngineError,
 ): EngineError {
   if (error instanceof EngineError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  return make(detail, { cause: error });
+  return make(errorMessage(error), { cause: error });
+}
+
+/** The sentence of anything thrown: an Error's message, else the value as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Quotes a value for an error message: strings in double quotes, the rest as written (NaN stays NaN). */

@@ -81,12 +81,10 @@ export function clipGeometry(
     width / sc,
   ];
   const audio: ClipGeometry["audio"] = [m.audio.latent_channels, Math.round(latentSteps)];
-  const cubes = (video[1] / pt) * (video[2] / ph) * (video[3] / pw);
-  if (cubes + audio[1] > m.max_tokens) {
+  const tokens = (video[1] / pt) * (video[2] / ph) * (video[3] / pw) + audio[1];
+  if (tokens > m.max_tokens) {
     fail(
-      `${width}x${height} for ${seconds} s is ${
-        cubes + audio[1]
-      } tokens, more than this pack's ${m.max_tokens}`,
+      `${width}x${height} for ${seconds} s is ${tokens} tokens, more than this pack's ${m.max_tokens}`,
     );
   }
   return {
@@ -101,7 +99,7 @@ export function clipGeometry(
     audio,
     videoSize: video.reduce((a, b) => a * b, 1),
     audioSize: audio[0] * audio[1],
-    tokens: cubes + audio[1],
+    tokens,
     key: `${video.join("x")}|${audio.join("x")}`,
   };
 }

@@ -52,8 +52,15 @@ const isFirstPreview = (job: Job) =>
 
 const modelError = (action: string) => (error: unknown) =>
   wrapError(error, (detail, options) => new ModelFailedError(`${action}: ${detail}`, options));
-const internalError = (action: string) => (error: unknown) =>
-  wrapError(error, (detail, options) => new InternalError(`${action}: ${detail}`, options));
+/** A throw that is a bug, not a model failure: logged, and `jobs` fail with internal_error. */
+function failAfterBug(jobs: readonly Job[], action: string, error: unknown): void {
+  const failure = wrapError(
+    error,
+    (detail, options) => new InternalError(`${action}: ${detail}`, options),
+  );
+  console.error(failure);
+  for (const job of jobs) job.fail(failure);
+}
 
 /** Stacks the rows of `jobs` (cond then uncond per job) into one denoiser input. */
 export function assembleBatch(
@@ -173,10 +180,8 @@ export class StepLoop {
         const batch = pickBatch(ready, this.#deps.maxBatch);
         if (batch.length > 0) await this.#denoise(batch);
       } catch (error) {
-        // A bug, not a model failure: fail this turn's jobs, keep the loop (and later jobs) alive.
-        const failure = internalError("Cannot step jobs")(error);
-        console.error(failure);
-        for (const job of turn) job.fail(failure);
+        // Fail this turn's jobs, keep the loop (and later jobs) alive.
+        failAfterBug(turn, "Cannot step jobs", error);
       }
     }
   }
@@ -325,11 +330,8 @@ export class StepLoop {
 
   /** Tracks `work` for idle(); if it throws (a bug), its jobs fail instead of hanging. */
   #inBackground(work: Promise<void>, jobs: readonly Job[]): void {
-    const tracked = work.catch((error) => {
-      const failure = internalError("Cannot finish jobs")(error);
-      console.error(failure);
-      for (const job of jobs) job.fail(failure);
-    }).finally(() => this.#background.delete(tracked));
+    const tracked = work.catch((error) => failAfterBug(jobs, "Cannot finish jobs", error))
+      .finally(() => this.#background.delete(tracked));
     this.#background.add(tracked);
   }
 

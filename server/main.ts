@@ -11,6 +11,7 @@ import { configFromEnv } from "./config.ts";
 import { securityFromEnv } from "./auth/config.ts";
 import { serveLoading } from "./health/loading_server.ts";
 import { SqliteJobStore } from "./store/sqlite.ts";
+import { errorMessage } from "../core/errors.ts";
 
 /** What the hello and the REST resource tell about the pack. */
 interface PackFacts {
@@ -27,7 +28,7 @@ async function orExit<T>(fn: () => Promise<T> | T): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    console.error(`emerge: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`emerge: ${errorMessage(error)}`);
     Deno.exit(EXIT_START_FAILED);
   }
 }

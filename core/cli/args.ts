@@ -62,11 +62,22 @@ function wholeNumber(flag: string, text: string): number {
 }
 
 /** Decimal only: Number() would also take "0x10", "0b1" and " 2 ". */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function number(flag: string, text: string): number {
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) {
-    fail(`--${flag} "${text}" is not a number`);
-  }
+  if (!DECIMAL.test(text)) fail(`--${flag} "${text}" is not a number`);
   return Number(text);
+}
+
+/**
+ * `G` or `VIDEO,AUDIO` as CFG scales (one number serves both); null for anything
+ * else. Range checks are left to the caller. Shared by `generate` and `eval`.
+ */
+export function parseGuidance(text: string): { video: number; audio: number } | null {
+  const parts = text.split(",");
+  if (parts.length > 2 || !parts.every((p) => DECIMAL.test(p))) return null;
+  const [video, audio = video] = parts.map(Number) as [number, number?];
+  return { video, audio };
 }
 
 /** Parses `argv`; throws InvalidRequestError naming the first bad flag. */
@@ -108,13 +119,8 @@ export function parseArgs(argv: string[]): CliArgs {
   }
   const guidance = get("guidance");
   if (guidance !== undefined) {
-    const parts = guidance.split(",");
-    if (parts.length > 2) fail(`--guidance "${guidance}" is not G or VIDEO,AUDIO`);
-    const video = number("guidance", parts[0]!);
-    request.guidance = {
-      video,
-      audio: parts[1] === undefined ? video : number("guidance", parts[1]),
-    };
+    request.guidance = parseGuidance(guidance) ??
+      fail(`--guidance "${guidance}" is not G or VIDEO,AUDIO`);
   }
   const scheduler = get("scheduler");
   if (scheduler !== undefined) {

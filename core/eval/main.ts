@@ -6,6 +6,7 @@
  * `eval:` line (or the report as JSON). Bad input exits 2 with
  * `eval: error <code>: <sentence>` on stderr.
  */
+import { parseGuidance } from "../cli/args.ts";
 import { EvalError } from "./errors.ts";
 import { generateEvalClips } from "./generate.ts";
 import { readClips } from "./read.ts";
@@ -17,12 +18,11 @@ const USAGE =
 
 /** `G` or `VIDEO,AUDIO`: CFG scales, each a number >= 0. */
 function guidanceScales(value: string | undefined): { video: number; audio: number } {
-  const parts = (value ?? "").split(",");
-  const scales = parts.map(Number);
-  if (parts.length > 2 || parts.some((p) => p.trim() === "") || scales.some((g) => !(g >= 0))) {
+  const scales = parseGuidance(value ?? "");
+  if (!scales || scales.video < 0 || scales.audio < 0) {
     throw new EvalError("usage", `Cannot run eval: --guidance "${value}" is not G or VIDEO,AUDIO`);
   }
-  return { video: scales[0]!, audio: scales[1] ?? scales[0]! };
+  return scales;
 }
 
 /** Parsed command line. */

@@ -33,12 +33,13 @@ export function authenticate(keys: ApiKeys, tokens: TokenIssuer): MiddlewareHand
     }
     const bearer = c.req.header("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
     const reading = c.req.method === "GET" || c.req.method === "HEAD";
+    const keyOwner = bearer === undefined ? undefined : keys.owner(bearer);
+    const tokenHolder = bearer === undefined || keyOwner !== undefined
+      ? undefined
+      : tokenOwner(bearer);
     const query = reading ? c.req.query("token") : undefined;
-    const owner = bearer === undefined ? undefined : keys.owner(bearer) ??
-      (reading ? tokenOwner(bearer) : undefined);
     const viaQuery = query === undefined ? undefined : tokenOwner(query);
-    const found = owner ?? viaQuery;
-    if (found === undefined && bearer !== undefined && !reading && tokenOwner(bearer)) {
+    if (tokenHolder !== undefined && !reading) {
       return apiError(
         c,
         401,
@@ -46,6 +47,7 @@ export function authenticate(keys: ApiKeys, tokens: TokenIssuer): MiddlewareHand
         `Cannot authorize request: a token only reads (GET); ${c.req.method} needs the API key`,
       );
     }
+    const found = keyOwner ?? tokenHolder ?? viaQuery;
     if (found === undefined) {
       return apiError(
         c,

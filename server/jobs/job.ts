@@ -16,6 +16,7 @@ import { encodePreview, type MediaBatch } from "./media.ts";
 import { applyEvent, initialState, isTerminal, type JobState } from "./state.ts";
 import type { JobRecord, JobStore } from "./store.ts";
 import { outputUrls } from "./urls.ts";
+import { errorMessage } from "../../core/errors.ts";
 
 /** Receives a job's events; both calls must return without waiting. */
 export interface Subscriber {
@@ -84,9 +85,8 @@ export class Job {
       // Not written means not acknowledged: refuse the job rather than run one a
       // restart would not know, and stop the engine's run, which nobody would read.
       init.controller.abort();
-      throw new Error(`Cannot start job "${this.id}": recording it failed: ${reason(cause)}`, {
-        cause,
-      });
+      const why = errorMessage(cause);
+      throw new Error(`Cannot start job "${this.id}": recording it failed: ${why}`, { cause });
     }
     this.settled = this.#pump();
   }
@@ -163,7 +163,7 @@ export class Job {
       for await (const event of this.#init.handle.events) this.#accept(event);
     } catch (error) {
       if (!isTerminal(this.#state.status)) {
-        this.#accept({ type: "failed", code: "engine_error", message: reason(error) });
+        this.#accept({ type: "failed", code: "engine_error", message: errorMessage(error) });
       }
     }
     if (!isTerminal(this.#state.status)) {
@@ -232,11 +232,7 @@ export class Job {
     try {
       this.#init.store.save(this.record);
     } catch (error) {
-      console.error(`emerge: Cannot save job "${this.id}": ${reason(error)}`);
+      console.error(`emerge: Cannot save job "${this.id}": ${errorMessage(error)}`);
     }
   }
-}
-
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -13,6 +13,7 @@ import type { JobRecord } from "../jobs/store.ts";
 import { generateSchema } from "../ws/messages.ts";
 import { ApiFailure, invalidField } from "./failure.ts";
 import type { CreateVideoBody } from "./schemas.ts";
+import { errorMessage } from "../../core/errors.ts";
 
 /** What the pack offers; empty lists leave the check to the engine. */
 export interface PackOffer {
@@ -113,7 +114,7 @@ function start(
     return job.record;
   } catch (error) {
     if (error instanceof ApiFailure) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     // The engine's resolve() names what is wrong with the request; anything else
     // (a full queue, a closed engine) is the server's state, not the body's.
     if (error instanceof LimitError) {

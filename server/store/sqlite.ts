@@ -18,6 +18,7 @@ import type { JobRecord, JobStore, ListPage, ListQuery } from "../jobs/store.ts"
 import { StoreError } from "./_error.ts";
 import { DataDirLock } from "./lock.ts";
 import { ADDED_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from "./schema.ts";
+import { errorMessage } from "../../core/errors.ts";
 
 /** How the database is opened. */
 export interface SqliteStoreOptions {
@@ -216,7 +217,9 @@ export class SqliteJobStore implements JobStore {
         }; PRAGMA busy_timeout = 5000;`,
       );
     } catch (cause) {
-      throw new StoreError(`Cannot open job database "${this.path}": ${message(cause)}`, { cause });
+      throw new StoreError(`Cannot open job database "${this.path}": ${errorMessage(cause)}`, {
+        cause,
+      });
     }
     try {
       migrate(db, this.path);
@@ -280,8 +283,4 @@ function sizesOf(files: GenerationOutputs): Record<string, number> {
     }
   }
   return sizes;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -24,6 +24,7 @@ import { type ErrorRef, parseClientMessage, refOf } from "./messages.ts";
 import { Outbox } from "./outbox.ts";
 import type { StreamSocket } from "./socket.ts";
 import type { StreamStats } from "./stats.ts";
+import { errorMessage } from "../../core/errors.ts";
 
 /** Close code sent after a hello with an unknown protocol version. */
 export const CLOSE_UNSUPPORTED_VERSION = 4001;
@@ -78,7 +79,7 @@ export class StreamSession {
     try {
       this.#handle(parsed.message);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.#error(
         "internal",
         `Cannot handle "${parsed.message.type}": ${message}`,
@@ -121,7 +122,7 @@ export class StreamSession {
         } catch (error) {
           // The engine refuses a change it cannot apply (a scale out of its range, a
           // job past its last step) with its own code; the job runs on.
-          const message = error instanceof Error ? error.message : String(error);
+          const message = errorMessage(error);
           this.#error(refusalCode(error), message, { job: job.id });
         }
         return;
@@ -174,7 +175,7 @@ export class StreamSession {
       });
     } catch (error) {
       // The engine's resolve() names what is wrong; its sentence goes to the client.
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       return this.#error(refusalCode(error), message, ref);
     }
     // A retried generate (same clientId) replays the job from its start: the start of
