@@ -33,6 +33,7 @@ class VideoAEConfig:
     seconds: float = 0.0  # wall-time budget of the joint stage (0: steps only); see train.Budget
     decoder_seconds: float = 0.0
     decoder_fresh: bool = False  # sharpen_decoder starts from a new decoder instead of the joint stage's
+    decoder_outline_weight: float = 8.0  # extra loss weight on objects' outlines (train.decoder_loss)
 
 
 @dataclass
@@ -110,8 +111,10 @@ class PackConfig:
 
     @staticmethod
     def from_dict(d: dict) -> "PackConfig":
-        # Checkpoints from before finest_time_period were trained with a 1 s one.
-        d = {**d, "dit": {"finest_time_period": 1.0, **d["dit"]}}
+        # Checkpoints from before finest_time_period were trained with a 1 s one, and
+        # decoders from before decoder_outline_weight without the outline term.
+        d = {**d, "dit": {"finest_time_period": 1.0, **d["dit"]},
+             "video_ae": {"decoder_outline_weight": 0.0, **d["video_ae"]}}
         return PackConfig(Geometry(**{**d["geometry"], "patch": tuple(d["geometry"]["patch"])}),
                           VideoAEConfig(**d["video_ae"]), AudioAEConfig(**d["audio_ae"]),
                           TextConfig(**d["text"]), DiTConfig(**d["dit"]), SamplerConfig(**d["sampler"]),

@@ -14,19 +14,16 @@ The other stages' checkpoints are copied as they are; a fresh latent pool is ren
 and encoded with them (their latent space).
 """
 import argparse
-import json
 import os
 import random
-import shutil
 import sys
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world  # noqa: E402
-from config import PackConfig  # noqa: E402
 from data import ClipBank  # noqa: E402
-from reuse import copy_stages  # noqa: E402
+from reuse import REUSED, continue_run, read_config  # noqa: E402
 from text import Tokenizer  # noqa: E402
 from train import DEVICE, Stage, build_pool, load_autoencoders, log, make_models, train_dit  # noqa: E402
 
@@ -38,20 +35,13 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=6000, help="clips in the fresh latent pool")
     args = parser.parse_args()
     torch.set_num_threads(int(os.environ.get("EMERGE_TORCH_THREADS", "1")))
-    os.makedirs(args.work, exist_ok=True)
-    with open(os.path.join(args.source, "config.json")) as f:
-        cfg = PackConfig.from_dict(json.load(f))
+    cfg = read_config(args.source)
     d = cfg.dit
     d.fine_time_addon, d.pool_clips = True, args.clips
     # A fine-tune: small batches at a fifth of the GPU run's rate, a short warm-up, and an
     # EMA short enough to follow a run of ~1000 steps.
     d.batch, d.lr, d.warmup, d.ema, d.steps, d.seconds = 32, 2e-4, 50, 0.995, 1_000_000, args.minutes * 60
-    with open(os.path.join(args.work, "config.json"), "w") as f:
-        json.dump(cfg.to_dict(), f, indent=1)
-    copy_stages(args.source, args.work)
-    for name in ("hardware.json", "timings.json"):
-        if os.path.exists(os.path.join(args.source, name)):
-            shutil.copy(os.path.join(args.source, name), os.path.join(args.work, name))
+    continue_run(args.source, args.work, cfg, REUSED)
 
     tokenizer = Tokenizer(world.vocabulary())
     models = make_models(cfg, len(tokenizer.vocab))

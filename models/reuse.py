@@ -28,12 +28,29 @@ def copy_stages(source: str, work: str, names=REUSED) -> None:
             shutil.copy(os.path.join(source, name + suffix), os.path.join(work, name + suffix))
 
 
+def read_config(folder: str) -> PackConfig:
+    with open(os.path.join(folder, "config.json")) as f:
+        return PackConfig.from_dict(json.load(f))
+
+
+def continue_run(source: str, work: str, cfg: PackConfig, names) -> None:
+    """Starts `work` as a continuation of the run in `source` (a fine-tune of one of its
+    networks): writes `cfg` as its config and copies the complete checkpoints of `names`
+    and the run's records of hardware and timings, which the model card shows."""
+    os.makedirs(work, exist_ok=True)
+    with open(os.path.join(work, "config.json"), "w") as f:
+        json.dump(cfg.to_dict(), f, indent=1)
+    copy_stages(source, work, names)
+    for name in ("hardware.json", "timings.json"):
+        if os.path.exists(os.path.join(source, name)):
+            shutil.copy(os.path.join(source, name), os.path.join(work, name))
+
+
 def reuse_stages(source: str, work: str, fresh: PackConfig) -> PackConfig:
     """Copies `source`'s trained stages into `work`; returns the run's config: the
     source's for the reused networks, `fresh`'s denoiser section. Records where the
     stages came from (reused.json), and their timings, so the model card stays whole."""
-    with open(os.path.join(source, "config.json")) as f:
-        cfg = PackConfig.from_dict(json.load(f))
+    cfg = read_config(source)
     cfg.dit = fresh.dit
     copy_stages(source, work)
     recorded = {"hardware": "not recorded", "torch": "not recorded"}

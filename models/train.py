@@ -268,20 +268,33 @@ def sharpen_decoder(cfg, models, bank, rng, stage):
     dec = models["video_decoder"].to(DEVICE).train()
     lr = c.lr if c.decoder_fresh else c.lr * 0.5
     opt = adam(dec.parameters(), lr)
-    grad = lambda x, axis: x.diff(dim=axis)  # noqa: E731
     budget = Budget("sharpen_decoder", c.decoder_steps, c.decoder_seconds)
     for step in budget.each_step():
         set_lr(opt, lr * budget.warm_cosine(step, 50, floor=0.0))
         frames = snippet(rng, bank, cfg)  # (B, T, H, W, 3)
         with torch.no_grad():
             z = enc.raw(frames)
-            background = frames.flatten(2, 3).median(dim=2).values[:, :, None, None]  # objects cover < 15 %
-            weight = 1 + 4 * ((frames - background).abs().sum(-1, keepdim=True) > 0.1).float()
         out = dec.decode_raw(z + c.latent_noise * torch.randn_like(z) * z.std())
-        edges = sum(F.l1_loss(grad(out, a), grad(frames, a)) for a in (2, 3))  # H and W
-        loss = (weight * ((out - frames).abs() + (out - frames).pow(2))).mean() + edges
-        budget.update(opt, loss, step)
+        budget.update(opt, decoder_loss(out, frames, c.decoder_outline_weight), step)
     stage.save(decoder=dec.state_dict(), steps=budget.taken, complete=True)
+
+
+def decoder_loss(out, frames, outline_weight: float):
+    """L1 + L2 weighted 5x on the object's pixels and `outline_weight` more on the
+    2-pixel ring of its outline, plus an edge term (frames: (B, T, H, W, 3)).
+
+    The outline is where a square and a circle differ: the scorer read 70 % of
+    autoencoded held-out shapes right (small squares came back round) while a probe on
+    the latents told the shapes apart 94 % of the time, so the decoder lost them.
+    """
+    with torch.no_grad():
+        background = frames.flatten(2, 3).median(dim=2).values[:, :, None, None]  # objects cover < 15 %
+        mask = ((frames - background).abs().sum(-1) > 0.1).float()  # (B, T, H, W)
+        flat = mask.flatten(0, 1)[:, None]
+        ring = F.max_pool2d(flat, 3, 1, 1) + F.max_pool2d(-flat, 3, 1, 1)  # dilated - eroded
+        weight = (1 + 4 * mask + outline_weight * ring.reshape(mask.shape))[..., None]
+    edges = sum(F.l1_loss(out.diff(dim=a), frames.diff(dim=a)) for a in (2, 3))  # H and W
+    return (weight * ((out - frames).abs() + (out - frames).pow(2))).mean() + edges
 
 
 def build_pool(cfg, models, bank, rng, stage):

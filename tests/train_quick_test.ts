@@ -179,6 +179,27 @@ print(json.dumps([diff, float(new.fine_time.weight.grad.abs().sum())]))`,
       },
     );
 
+    await t.step("refine_decoder.py changes the video decoder and nothing else", async () => {
+      const refined = `${work}/outline`;
+      await python([
+        "models/refine_decoder.py",
+        ...["--from", work, "--work", refined, "--minutes", "0.02", "--clips", "40"],
+      ]);
+      const read = (path: string) => Deno.readFile(path);
+      for (const stage of ["text", "video_ae", "audio_ae", "preview", "dit"]) {
+        assert.deepEqual(await read(`${refined}/${stage}.pt`), await read(`${work}/${stage}.pt`));
+      }
+      assert.ok((await Deno.stat(`${refined}/sharpen_decoder.pt.done`)).isFile);
+      assert.notDeepEqual(
+        await read(`${refined}/sharpen_decoder.pt`),
+        await read(`${work}/sharpen_decoder.pt`),
+      );
+      const config = JSON.parse(await Deno.readTextFile(`${refined}/config.json`));
+      assert.equal(config.video_ae.decoder_outline_weight, 8);
+      const { hardware } = JSON.parse(await Deno.readTextFile(`${refined}/hardware.json`));
+      assert.match(hardware, /video decoder refined with an outline-weighted loss/);
+    });
+
     await t.step("engine latents match models/sample.py for the same noise", async () => {
       const captured = new CapturingBackend(new OnnxBackend(pack!));
       const engine = new Engine(pack!.manifest, captured, { outDir: `${work}/outputs` });
