@@ -179,25 +179,33 @@ print(json.dumps([diff, float(new.fine_time.weight.grad.abs().sum())]))`,
       },
     );
 
-    await t.step("refine_decoder.py changes the video decoder and nothing else", async () => {
+    await t.step("refine_decoder.py changes the two decoders and nothing else", async () => {
       const refined = `${work}/outline`;
-      await python([
-        "models/refine_decoder.py",
-        ...["--from", work, "--work", refined, "--minutes", "0.02", "--clips", "40"],
-      ]);
+      const refine = () =>
+        python([
+          "models/refine_decoder.py",
+          ...["--from", work, "--work", refined, "--minutes", "0.02", "--preview-minutes", "0.01"],
+          ...["--clips", "40"],
+        ]);
+      await refine();
       const read = (path: string) => Deno.readFile(path);
-      for (const stage of ["text", "video_ae", "audio_ae", "preview", "dit"]) {
+      for (const stage of ["text", "video_ae", "audio_ae", "dit"]) {
         assert.deepEqual(await read(`${refined}/${stage}.pt`), await read(`${work}/${stage}.pt`));
       }
-      assert.ok((await Deno.stat(`${refined}/sharpen_decoder.pt.done`)).isFile);
-      assert.notDeepEqual(
-        await read(`${refined}/sharpen_decoder.pt`),
-        await read(`${work}/sharpen_decoder.pt`),
-      );
+      const changed = ["sharpen_decoder", "preview"];
+      const after = await Promise.all(changed.map((stage) => read(`${refined}/${stage}.pt`)));
+      for (const [i, stage] of changed.entries()) {
+        assert.ok((await Deno.stat(`${refined}/${stage}.pt.done`)).isFile);
+        assert.notDeepEqual(after[i], await read(`${work}/${stage}.pt`), `${stage} unchanged`);
+      }
       const config = JSON.parse(await Deno.readTextFile(`${refined}/config.json`));
       assert.equal(config.video_ae.decoder_outline_weight, 8);
       const { hardware } = JSON.parse(await Deno.readTextFile(`${refined}/hardware.json`));
-      assert.match(hardware, /video decoder refined with an outline-weighted loss/);
+      assert.match(hardware, /video decoder refined with an outline-weighted loss .* preview/);
+      assert.match(await refine(), /refined already/, "a second run redid finished stages");
+      for (const [i, stage] of changed.entries()) {
+        assert.deepEqual(await read(`${refined}/${stage}.pt`), after[i]);
+      }
     });
 
     await t.step("engine latents match models/sample.py for the same noise", async () => {
