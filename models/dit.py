@@ -110,10 +110,11 @@ class JointDiT(nn.Module):
     def positions(self, video_grid, audio_len_source):
         """Additive position codes: seconds for both modalities, plus the place in the frame."""
         g, d = self.geo, self.cfg.width
-        t = grid_index(video_grid, 0)  # (T', H', W') latent-frame index
+        t = grid_index(video_grid, 0)  # (T'', H'', W'') token index along time
         y, x = grid_index(video_grid, 1), grid_index(video_grid, 2)
         height, width = y.amax(dim=1, keepdim=True) + 1, x.amax(dim=2, keepdim=True) + 1
-        seconds = (t * g.temporal_compression + 0.5 * (g.temporal_compression - 1)) / g.fps
+        span = g.patch[0] * g.temporal_compression  # video frames per token: its centre is its time
+        seconds = (t * span + 0.5 * (span - 1)) / g.fps
         video = torch.cat([self.time_code(seconds, d // 2),
                            sinusoid(y, d // 8, 64.0), sinusoid(x, d // 8, 64.0),
                            sinusoid((y + 0.5) / height, d // 8, 4.0), sinusoid((x + 0.5) / width, d // 8, 4.0)], -1)

@@ -123,6 +123,29 @@ print(json.dumps([alike(stored), alike(old)]))`,
       },
     );
 
+    await t.step("a video token's time is the centre of the frames it covers", async () => {
+      // With two latent frames a token (patch [2, 2, 2]) a token spans 4 video frames;
+      // positions() once placed it as if it spanned 2, so its clicks' times were off.
+      const off = JSON.parse(
+        await python([
+          "-c",
+          `import json, sys; sys.path.insert(0, "models")
+import torch
+from config import PackConfig
+from dit import JointDiT
+c = PackConfig.from_dict(json.load(open(sys.argv[1])))
+c.geometry.patch = (2, 2, 2)
+m = JointDiT(c.dit, c.geometry, c.text.width)
+video, _ = m.positions(torch.zeros(1, 1, 6, 4, 4), torch.zeros(1, 1, 50))
+d, covered = c.dit.width, [4, 5, 6, 7]  # token row 16: second in time, first in place
+want = m.time_code(torch.tensor([sum(covered) / len(covered) / c.geometry.fps]), d // 2)[0]
+print(json.dumps(float((video[16, : d // 2] - want).abs().max())))`,
+          `${work}/config.json`,
+        ]),
+      );
+      assert.ok(off < 1e-6, `the token's time code is off by ${off}`);
+    });
+
     await t.step("a retimed denoiser starts exactly where it was, then can learn", async () => {
       // models/retime.py adds a zero-initialized one-frame time code to a trained model:
       // same outputs at first, and a gradient that reaches the new projection.
