@@ -3,6 +3,8 @@
 Every checkpoint stores the config it was trained with, so export and sampling
 need nothing else.
 """
+import json
+import os
 from dataclasses import dataclass, field, asdict
 
 
@@ -119,6 +121,17 @@ class PackConfig:
                           VideoAEConfig(**d["video_ae"]), AudioAEConfig(**d["audio_ae"]),
                           TextConfig(**d["text"]), DiTConfig(**d["dit"]), SamplerConfig(**d["sampler"]),
                           d["preview_steps"], d.get("preview_seconds", 0.0), d["seed"])
+
+
+def read_config(work: str) -> PackConfig:
+    """The config of the run in `work` (its config.json)."""
+    with open(os.path.join(work, "config.json")) as f:
+        return PackConfig.from_dict(json.load(f))
+
+
+def write_config(work: str, cfg: PackConfig) -> None:
+    with open(os.path.join(work, "config.json"), "w") as f:
+        json.dump(cfg.to_dict(), f, indent=1)
 
 
 def quick_config() -> PackConfig:

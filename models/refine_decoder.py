@@ -24,8 +24,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world  # noqa: E402
+from config import read_config  # noqa: E402
 from data import ClipBank  # noqa: E402
-from reuse import continue_run, read_config  # noqa: E402
+from reuse import continue_run  # noqa: E402
 from text import Tokenizer  # noqa: E402
 from train import (DEVICE, Stage, load_autoencoders, log, make_models, sharpen_decoder,  # noqa: E402
                    train_preview)

@@ -22,8 +22,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world  # noqa: E402
+from config import read_config  # noqa: E402
 from data import ClipBank  # noqa: E402
-from reuse import REUSED, continue_run, read_config  # noqa: E402
+from reuse import REUSED, continue_run  # noqa: E402
 from text import Tokenizer  # noqa: E402
 from train import DEVICE, Stage, build_pool, load_autoencoders, log, make_models, train_dit  # noqa: E402
 

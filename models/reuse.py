@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 
-from config import PackConfig
+from config import PackConfig, read_config, write_config
 
 REUSED = ("text", "video_ae", "audio_ae", "sharpen_decoder", "preview")
 
@@ -28,18 +28,12 @@ def copy_stages(source: str, work: str, names=REUSED) -> None:
             shutil.copy(os.path.join(source, name + suffix), os.path.join(work, name + suffix))
 
 
-def read_config(folder: str) -> PackConfig:
-    with open(os.path.join(folder, "config.json")) as f:
-        return PackConfig.from_dict(json.load(f))
-
-
 def continue_run(source: str, work: str, cfg: PackConfig, names) -> None:
     """Starts `work` as a continuation of the run in `source` (a fine-tune of one of its
     networks): writes `cfg` as its config and copies the complete checkpoints of `names`
     and the run's records of hardware and timings, which the model card shows."""
     os.makedirs(work, exist_ok=True)
-    with open(os.path.join(work, "config.json"), "w") as f:
-        json.dump(cfg.to_dict(), f, indent=1)
+    write_config(work, cfg)
     copy_stages(source, work, names)
     for name in ("hardware.json", "timings.json"):
         if os.path.exists(os.path.join(source, name)):

@@ -103,12 +103,10 @@ def to_u8(frames):
 
 def load_models(work: str, device="cpu"):
     """Config, models with the trained weights of `work` (EMA denoiser), and the tokenizer."""
-    import json
-    from config import PackConfig
+    from config import read_config
     from text import Tokenizer
     from train import MODEL_STAGES, Stage, load_trained, make_models
-    with open(os.path.join(work, "config.json")) as f:
-        cfg = PackConfig.from_dict(json.load(f))
+    cfg = read_config(work)
     tokenizer = Tokenizer(world.vocabulary())
     models = make_models(cfg, len(tokenizer.vocab))
     load_trained(cfg, models, {n: Stage(work, n) for n in MODEL_STAGES})

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world  # noqa: E402
 from audio_ae import AudioDecoder, AudioEncoder  # noqa: E402
-from config import PackConfig, apply_overrides, gpu_config, quick_config  # noqa: E402
+from config import PackConfig, apply_overrides, gpu_config, quick_config, read_config, write_config  # noqa: E402
 from data import ClipBank, attribute_targets, random_captions  # noqa: E402
 from dit import JointDiT  # noqa: E402
 from reuse import describe_run, reuse_stages  # noqa: E402
@@ -442,14 +442,11 @@ def main() -> None:
     cfg = apply_overrides(quick_config() if args.quick else gpu_config() if args.preset == "gpu" else PackConfig(),
                           args.set)
     os.makedirs(args.work, exist_ok=True)
-    config_path = os.path.join(args.work, "config.json")
-    if os.path.exists(config_path):  # resuming: the stored config wins
-        with open(config_path) as f:
-            cfg = PackConfig.from_dict(json.load(f))
+    if os.path.exists(os.path.join(args.work, "config.json")):  # resuming: the stored config wins
+        cfg = read_config(args.work)
     elif args.reuse:
         cfg = reuse_stages(args.reuse, args.work, cfg)
-    with open(config_path, "w") as f:
-        json.dump(cfg.to_dict(), f, indent=1)
+    write_config(args.work, cfg)
     torch.manual_seed(cfg.seed)
     tokenizer = Tokenizer(world.vocabulary())
     models = make_models(cfg, len(tokenizer.vocab))

@@ -44,14 +44,16 @@ export function toGenerateParams(body: CreateVideoBody): GenerateParams {
   return params;
 }
 
+/** Protocol field paths whose name in the REST body differs. */
+const REST_NAMES: Readonly<Record<string, string>> = {
+  "guidance.video": "guidance_video",
+  "guidance.audio": "guidance_audio",
+  negativePrompt: "negative_prompt",
+};
+
 /** The REST body's name of a protocol field (`guidance.video` -> `guidance_video`). */
 function restField(path: string): string {
-  const names: Record<string, string> = {
-    "guidance.video": "guidance_video",
-    "guidance.audio": "guidance_audio",
-    negativePrompt: "negative_prompt",
-  };
-  return names[path] ?? path;
+  return REST_NAMES[path] ?? path;
 }
 
 /** Checks `body` against the pack and the protocol bounds, then starts the job. */
