@@ -2,8 +2,9 @@
  * A job store that fails (disk full, a database locked past its busy timeout),
  * in-process on the fake engine with a real socket: a write that fails is logged
  * with the job's id and the reason, the watcher still gets every event to the end,
- * the job still gives back its limit slot, and the server stays up. A job whose
- * first write fails is refused, and its engine run stopped.
+ * the job still gives back its limit slot, and the server stays up. A final write
+ * that fails is retried until it lands, so a restart does not run a finished job
+ * again. A job whose first write fails is refused, and its engine run stopped.
  */
 import assert from "node:assert/strict";
 import type { ErrorMessage, JobEvent } from "../client/protocol.ts";
@@ -98,5 +99,61 @@ Deno.test("a job whose first write fails is refused and its engine run stopped",
     assert.ok(engine.calls <= 1, `the refused job's run stopped (${engine.calls} model calls)`);
     assert.equal(server.emerge.registry.unfinished, 0);
     await ws.close();
+  });
+});
+
+/** A store that fails the first `times` writes of each job's terminal state. */
+function failingTerminalWrites(times: number): FailingStore {
+  const failed = new Map<string, number>();
+  return new FailingStore((record) => {
+    if (record.state.status !== "done") return false;
+    const n = (failed.get(record.id) ?? 0) + 1;
+    failed.set(record.id, n);
+    return n <= times;
+  });
+}
+
+/** Polls `read` until it returns true, for up to `ms`. */
+async function eventually(read: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    if (read()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return read();
+}
+
+Deno.test("a final write that fails is retried until the store holds the finished job", async () => {
+  const store = failingTerminalWrites(2);
+  await capturingErrors(async (logged) => {
+    await withServer({ engine: new FakeEngine(), store }, async (server) => {
+      const ws = await TestSocket.open(server.wsUrl);
+      ws.send({ type: "generate", prompt: "x", steps: 2, clientId: "c1" });
+      const end = await ws.next((m) => isTerminal(m)) as JobEvent;
+      assert.equal(end.type, "done");
+      // The terminal write failed: the store still says running, which a restart would re-run.
+      assert.equal(store.get(end.job)?.state.status, "running");
+      const saved = await eventually(() => store.get(end.job)?.state.status === "done", 3000);
+      assert.ok(saved, `the retry wrote the terminal state: ${JSON.stringify(logged)}`);
+      assert.ok(logged.some((line) => line.includes(`Saved job "${end.job}" on a retry`)));
+      await ws.close();
+    });
+  });
+});
+
+Deno.test("a deleted job's failed final write is not retried back into the store", async () => {
+  // Only the first write fails, so a retry after the delete would bring the row back.
+  const store = failingTerminalWrites(1);
+  await capturingErrors(async (logged) => {
+    await withServer({ engine: new FakeEngine(), store }, async (server) => {
+      const ws = await TestSocket.open(server.wsUrl);
+      ws.send({ type: "generate", prompt: "x", steps: 2, clientId: "c1" });
+      const end = await ws.next((m) => isTerminal(m)) as JobEvent;
+      assert.ok(await server.emerge.registry.delete(end.job));
+      const attempts = logged.length;
+      await new Promise((r) => setTimeout(r, 500)); // retries would run at 100, 200 ms, ...
+      assert.equal(store.get(end.job), undefined);
+      assert.equal(logged.length, attempts, `no write after the delete: ${logged.slice(attempts)}`);
+      await ws.close();
+    });
   });
 });

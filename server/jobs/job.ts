@@ -18,6 +18,10 @@ import type { JobRecord, JobStore } from "./store.ts";
 import { outputUrls } from "./urls.ts";
 import { errorMessage } from "../../core/errors.ts";
 
+/** First wait before a failed terminal write is tried again; it doubles up to the cap. */
+const SAVE_RETRY_MS = 100;
+const SAVE_RETRY_MAX_MS = 30_000;
+
 /** Receives a job's events; both calls must return without waiting. */
 export interface Subscriber {
   event(entry: LoggedEvent): void;
@@ -68,6 +72,7 @@ export class Job {
   #completedAt: number | null = null;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #checkpointed = false;
+  #saveRetry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(init: JobInit) {
     this.#init = init;
@@ -220,19 +225,54 @@ export class Job {
     if (terminal) this.#init.onSettled?.(this);
   }
 
+  /** True while a failed terminal write waits for its retry. */
+  get savePending(): boolean {
+    return this.#saveRetry !== undefined;
+  }
+
+  /**
+   * Stops retrying a failed terminal write: with one last try when the server
+   * closes, with none when the job is deleted (a retry would bring its row back).
+   */
+  endSaveRetries(lastTry: boolean): void {
+    if (this.#saveRetry === undefined) return;
+    clearTimeout(this.#saveRetry);
+    this.#saveRetry = undefined;
+    if (lastTry) this.#trySave();
+  }
+
   /**
    * Records the job. A write that fails (disk full, the database locked past its
    * busy timeout) is logged and the run goes on: the events still reach watchers
    * and `onSettled` still runs, so the job's limit slots are given back and no
    * throw escapes the pump, where it would end the process as an unhandled
-   * rejection. The store keeps its older row; a terminal state not written leaves
-   * the job unfinished there, so the next start runs it again.
+   * rejection. The next state's write supersedes a failed one, except after the
+   * last: a terminal state not written would leave the job unfinished in the
+   * store and the next start would run it again, so that write is retried, with
+   * backoff, until it lands or `endSaveRetries` is called.
    */
   #save(): void {
+    clearTimeout(this.#saveRetry);
+    this.#saveRetry = undefined;
+    if (!this.#trySave() && isTerminal(this.#state.status)) this.#retrySave(SAVE_RETRY_MS);
+  }
+
+  #retrySave(delay: number): void {
+    this.#saveRetry = setTimeout(() => {
+      this.#saveRetry = undefined;
+      if (this.#trySave()) console.error(`emerge: Saved job "${this.id}" on a retry`);
+      else this.#retrySave(Math.min(2 * delay, SAVE_RETRY_MAX_MS));
+    }, delay);
+    Deno.unrefTimer(this.#saveRetry); // a pending retry does not hold the process open
+  }
+
+  #trySave(): boolean {
     try {
       this.#init.store.save(this.record);
+      return true;
     } catch (error) {
       console.error(`emerge: Cannot save job "${this.id}": ${errorMessage(error)}`);
+      return false;
     }
   }
 }

@@ -57,6 +57,8 @@ export class JobRegistry {
   #jobs = new Map<string, Job>();
   #byClientId = new Map<string, string>();
   #timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Retired jobs whose terminal write still fails: close() gives them a last try. */
+  #unsaved = new Map<string, Job>();
   /** Unfinished live jobs per client key, for the per-client limit. */
   #perClient = new Map<string, number>();
   #unfinished = 0;
@@ -152,10 +154,13 @@ export class JobRegistry {
 
   /** Cancels `id` if it runs, then forgets it and removes its files; false if unknown. */
   async delete(id: string): Promise<boolean> {
+    this.#unsaved.get(id)?.endSaveRetries(false);
+    this.#unsaved.delete(id);
     const job = this.#jobs.get(id);
     if (job) {
       job.cancel();
       await job.settled;
+      job.endSaveRetries(false);
       this.#jobs.delete(id);
     }
     const known = this.#options.store.delete(id) || job !== undefined;
@@ -179,14 +184,16 @@ export class JobRegistry {
     this.#draining = true;
   }
 
-  /** Cancels every live job and waits for their last events. */
+  /** Cancels every live job, waits for their last events, gives failed final writes a last try. */
   async close(): Promise<void> {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     const jobs = [...this.#jobs.values()];
     for (const job of jobs) job.cancel();
     await Promise.all(jobs.map((job) => job.settled));
+    for (const job of [...jobs, ...this.#unsaved.values()]) job.endSaveRetries(true);
     this.#jobs.clear();
+    this.#unsaved.clear();
     this.#byClientId.clear();
   }
 
@@ -225,6 +232,7 @@ export class JobRegistry {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       this.#jobs.delete(job.id);
+      if (job.savePending) this.#unsaved.set(job.id, job);
       if (key !== undefined && this.#byClientId.get(key) === job.id) this.#byClientId.delete(key);
     }, this.#options.retainMs);
     this.#timers.add(timer);
