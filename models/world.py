@@ -14,7 +14,7 @@ import math
 import os
 import random
 import wave
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 
 import numpy as np
 
