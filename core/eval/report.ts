@@ -21,7 +21,11 @@ export function formatReport(report: EvalReport): string {
     ),
     `sync        median |visual hit - click| ${
       report.syncFrames === null ? "n/a" : `${fixed(report.syncFrames)} frames`
-    } over ${report.syncHits} hits in ${bounce} bounce clips`,
+    } over ${report.syncHits} hits in ${bounce} bounce clips; ${
+      report.clickPrecision === null
+        ? "no clicks"
+        : `${fixed(report.clickPrecision)} of ${report.syncClicks} clicks within a frame of a hit`
+    }`,
     `persistence ${fixed(report.persistence)} (${single}/${frames} frames show exactly one object)`,
   ];
   if (report.overAllClips) lines.push("no held-out clips: adherence and motion are over all clips");

@@ -56,6 +56,14 @@ export interface EvalReport {
   syncFrames: number | null;
   /** Number of visual hits behind `syncFrames`. */
   syncHits: number;
+  /**
+   * Fraction of the clicks of bounce clips within one frame of a visual hit; null
+   * without clicks. `syncFrames` looks from each hit to its nearest click, so extra
+   * clicks at random times lower it; this is the check from the other side.
+   */
+  clickPrecision: number | null;
+  /** Number of clicks behind `clickPrecision`. */
+  syncClicks: number;
   /** Fraction of frames in which exactly one object is visible. */
   persistence: number;
 }
@@ -107,7 +115,11 @@ export function scoreClips(clips: readonly Clip[]): EvalReport {
   const overAllClips = heldout.length === 0;
   const judged = overAllClips ? scores : heldout;
   const staticRight = judged.flatMap((s) => STATIC_ATTRIBUTES.map((name) => s.correct[name]));
-  const offsets = scores.filter((s) => s.expected.motion === "bounce").flatMap((s) => s.offsets);
+  const bounce = scores.filter((s) => s.expected.motion === "bounce");
+  const offsets = bounce.flatMap((s) => s.offsets);
+  const onHit = bounce.flatMap((s) =>
+    s.clicks.map((click) => s.visualHits.some((hit) => Math.abs(hit - click) <= 1))
+  );
   const frames = scores.reduce((sum, s) => sum + s.frames, 0);
   return {
     clips: scores,
@@ -118,6 +130,8 @@ export function scoreClips(clips: readonly Clip[]): EvalReport {
     motion: fraction(judged.map((s) => s.correct.motion)),
     syncFrames: offsets.length > 0 ? median(offsets) : null,
     syncHits: offsets.length,
+    clickPrecision: onHit.length > 0 ? fraction(onHit) : null,
+    syncClicks: onHit.length,
     persistence: frames > 0 ? scores.reduce((sum, s) => sum + s.singleObjectFrames, 0) / frames : 0,
   };
 }

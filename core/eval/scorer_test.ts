@@ -26,6 +26,7 @@ Deno.test("ground truth: >= 98 % of attributes right, clicks on every hit, one o
   }
   assert.ok(report.syncHits > 0);
   assert.equal(report.syncFrames, 0);
+  assert.equal(report.clickPrecision, 1);
   assert.equal(report.persistence, 1);
   assert.ok(report.adherence >= 0.98 && report.motion >= 0.98);
 });
@@ -55,6 +56,32 @@ Deno.test("audio delayed by 3 frames gives sync_frames 3", () => {
     return { ...clip, waveform };
   }));
   assert.equal(report.syncFrames, 3);
+});
+
+Deno.test("clicks between the hits leave sync at 0 but lower click precision", () => {
+  const bounce = clips.filter((clip) => (clip.hits ?? []).length > 0);
+  const report = scoreClips(bounce.map((clip) => {
+    // A click (a copy of the first hit's) half way between two hits at least 6 frames
+    // apart: 3 frames from either, so its own echo a frame later is off them too.
+    const waveform = clip.waveform.slice();
+    const perFrame = clip.sampleRate / clip.fps;
+    const hits = clip.hits!;
+    const click = clip.waveform.slice(hits[0]! * perFrame, (hits[0]! + 1) * perFrame);
+    for (let i = 1; i < hits.length; i++) {
+      if (hits[i]! - hits[i - 1]! >= 6) {
+        waveform.set(click, ((hits[i - 1]! + hits[i]!) >> 1) * perFrame);
+      }
+    }
+    return { ...clip, waveform };
+  }));
+  assert.equal(report.syncFrames, 0);
+  assert.ok(
+    report.clickPrecision !== null && report.clickPrecision < 1,
+    `${report.clickPrecision}`,
+  );
+  // Every hit kept its click; all the others are the inserted ones.
+  const onHits = report.clips.reduce((n, c) => n + c.visualHits.length, 0);
+  assert.equal(report.clickPrecision, onHits / report.syncClicks);
 });
 
 Deno.test("silent audio loses the pitch and every click", () => {
