@@ -22,7 +22,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world  # noqa: E402
-from config import read_config  # noqa: E402
+from config import apply_overrides, read_config  # noqa: E402
 from data import ClipBank  # noqa: E402
 from reuse import REUSED, continue_run  # noqa: E402
 from text import Tokenizer  # noqa: E402
@@ -34,6 +34,8 @@ def main() -> None:
     parser.add_argument("--work", required=True, help="folder for the retimed checkpoints")
     parser.add_argument("--minutes", type=float, default=45)
     parser.add_argument("--clips", type=int, default=6000, help="clips in the fresh latent pool")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                        help="override a config field after the fine-tune defaults, e.g. dit.lr=1e-4")
     args = parser.parse_args()
     torch.set_num_threads(int(os.environ.get("EMERGE_TORCH_THREADS", "1")))
     cfg = read_config(args.source)
@@ -42,6 +44,7 @@ def main() -> None:
     # A fine-tune: small batches at a fifth of the GPU run's rate, a short warm-up, and an
     # EMA short enough to follow a run of ~1000 steps.
     d.batch, d.lr, d.warmup, d.ema, d.steps, d.seconds = 32, 2e-4, 50, 0.995, 1_000_000, args.minutes * 60
+    apply_overrides(cfg, args.set)
     continue_run(args.source, args.work, cfg, REUSED)
 
     tokenizer = Tokenizer(world.vocabulary())

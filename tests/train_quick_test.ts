@@ -231,6 +231,19 @@ print(json.dumps([diff, float(new.fine_time.weight.grad.abs().sum())]))`,
       }
     });
 
+    await t.step("probe_sync.py writes bounce clips with their true video", async () => {
+      const probe = `${work}/sync`;
+      await python(["models/probe_sync.py", "--work", work, "--out", probe, "--clips", "6"]);
+      const { readClips } = await import("../core/eval/read.ts");
+      const { scoreClips } = await import("../core/eval/score.ts");
+      const report = scoreClips(await readClips(probe));
+      assert.equal(report.clips.length, 6);
+      // The frames are the world's own, so every wall hit is seen where it happened.
+      assert.ok(report.clips.every((c) => c.expected.motion === "bounce"));
+      assert.equal(report.motion, 1, "the probe's videos are the ground truth");
+      assert.ok(report.syncHits > 0, "bounce clips have hits to time clicks against");
+    });
+
     await t.step("engine latents match models/sample.py for the same noise", async () => {
       const captured = new CapturingBackend(new OnnxBackend(pack!));
       const engine = new Engine(pack!.manifest, captured, { outDir: `${work}/outputs` });

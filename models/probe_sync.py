@@ -1,0 +1,73 @@
+"""Does the denoiser time sound to a picture? Audio sampled against ground-truth videos.
+
+Each bounce scene's true video is encoded and, at every step, put in at the step's
+noise level (x = (1 - s) x0 + s noise, the same noise throughout: replacement
+sampling), so only the audio is generated. A denoiser that ties the modalities
+puts its clicks on the video's wall hits; `deno task eval --clips OUT` reads them
+off (its sync line ends with the share of clicks within a frame of a hit: ~0.31
+if they fall at random, 1.0 on ground truth).
+
+    OPENBLAS_NUM_THREADS=2 /usr/bin/python3 models/probe_sync.py --work models/.work/outline --out /tmp/sync
+    deno task eval --clips /tmp/sync
+"""
+import argparse
+import os
+import random
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import world  # noqa: E402
+from sample import latent_shapes, load_models, sigmas, to_u8  # noqa: E402
+from train import encode_text  # noqa: E402
+
+
+@torch.no_grad()
+def audio_for_video(cfg, models, tokenizer, prompts, video, seed: int):
+    """Audio latents sampled with `video` (clean latents) given at every step's noise level."""
+    s_cfg, b = cfg.sampler, len(prompts)
+    _, ashape = latent_shapes(cfg, 64, 64, 2)
+    gen = torch.Generator().manual_seed(seed)
+    video_noise, xa = torch.randn(video.shape, generator=gen), torch.randn((b,) + ashape, generator=gen)
+    text, mask, pooled = encode_text(models, tokenizer, list(prompts) + [""] * b, cfg.geometry.max_tokens)
+    sched = sigmas(s_cfg.steps, s_cfg.shift)
+    for i in range(s_cfg.steps):
+        s, s_next = sched[i].item(), sched[i + 1].item()
+        xv = (1 - s) * video + s * video_noise
+        _, a = models["dit"](torch.cat([xv, xv]), torch.cat([xa, xa]), torch.full((2 * b,), s), text, mask, pooled)
+        xa = xa + (s_next - s) * (a[b:] + s_cfg.guidance_audio * (a[:b] - a[b:]))
+    return xa
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work", required=True, help="training folder with the checkpoints")
+    parser.add_argument("--out", required=True, help="folder for the clip folders")
+    parser.add_argument("--clips", type=int, default=72, help="bounce scenes (2 s, 64x64)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    cfg, models, tokenizer = load_models(args.work)
+    rng = random.Random(7)
+    scenes = []
+    for _ in range(args.clips):
+        scene = world.random_scene(rng, heldout=False, bucket="square", seconds=2)
+        scene.motion = "bounce"
+        scenes.append((scene, world.caption(scene, rng)))
+    for start in range(0, len(scenes), 18):
+        chunk = scenes[start:start + 18]
+        truth = [world.render(scene) for scene, _ in chunk]
+        frames = torch.from_numpy(np.stack([t[0] for t in truth])).float() / 255
+        with torch.no_grad():
+            video = models["video_encoder"](frames)
+            audio = models["audio_decoder"](
+                audio_for_video(cfg, models, tokenizer, [p for _, p in chunk], video, start)).numpy()
+        for j, (scene, prompt) in enumerate(chunk):
+            world.write_clip(os.path.join(args.out, f"clip{start + j:03d}"), scene, to_u8(frames[j].numpy()),
+                             audio[j], prompt)
+    print(f"{len(scenes)} clips -> {args.out}; score with: deno task eval --clips {args.out}")
+
+
+if __name__ == "__main__":
+    main()
