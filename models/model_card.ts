@@ -119,7 +119,10 @@ number on the autoencoders, the gap to it on the denoiser):
   100 % over 270 clips. A 4x spatial autoencoder or more latent channels would lift
   it further, at a higher decoder and denoiser cost per clip.
 - Clicks land about 2 frames from the visual wall hit in generated clips, against 0
-  on the ceiling: the denoiser ties the two modalities only loosely. Before
+  on the ceiling. The GPU run this recipe comes from did not tie the modalities at
+  all: its clicks fell within a frame of a hit as often as chance (click precision
+  0.347 against ground-truth videos with models/probe_sync.py, 0.341 against another
+  clip's hits); run the probe on a new denoiser before the full eval. Before
   \`dit.finest_time_period\` (now one frame) the time code's shortest period was 1 s,
   so codes one frame apart were 0.97 alike (cosine) and attention could not tell a
   hit's frame from its neighbours; that pack read 2 frames whatever the sampler's
