@@ -11,7 +11,7 @@ import type { ErrorMessage, JobEvent } from "../client/protocol.ts";
 import { type JobRecord, MemoryJobStore } from "../server/jobs/store.ts";
 import { DEFAULT_LIMITS } from "../server/limits/limits.ts";
 import { FakeEngine } from "./_fake_engine.ts";
-import { isTerminal, TestSocket, withServer } from "./_server.ts";
+import { isTerminal, type TestServer, TestSocket, withServer } from "./_server.ts";
 
 /** A store whose `save` throws "disk full" for the records `fails` picks. */
 class FailingStore extends MemoryJobStore {
@@ -122,38 +122,45 @@ async function eventually(read: () => boolean, ms: number): Promise<boolean> {
   return read();
 }
 
-Deno.test("a final write that fails is retried until the store holds the finished job", async () => {
-  const store = failingTerminalWrites(2);
+/**
+ * Runs one 2-step job to its end on a server over `store` (errors captured), then
+ * `check` with the server, the terminal event and the logged lines.
+ */
+async function afterOneJob(
+  store: FailingStore,
+  check: (server: TestServer, end: JobEvent, logged: string[]) => Promise<void>,
+): Promise<void> {
   await capturingErrors(async (logged) => {
     await withServer({ engine: new FakeEngine(), store }, async (server) => {
       const ws = await TestSocket.open(server.wsUrl);
       ws.send({ type: "generate", prompt: "x", steps: 2, clientId: "c1" });
       const end = await ws.next((m) => isTerminal(m)) as JobEvent;
-      assert.equal(end.type, "done");
-      // The terminal write failed: the store still says running, which a restart would re-run.
-      assert.equal(store.get(end.job)?.state.status, "running");
-      const saved = await eventually(() => store.get(end.job)?.state.status === "done", 3000);
-      assert.ok(saved, `the retry wrote the terminal state: ${JSON.stringify(logged)}`);
-      assert.ok(logged.some((line) => line.includes(`Saved job "${end.job}" on a retry`)));
+      await check(server, end, logged);
       await ws.close();
     });
+  });
+}
+
+Deno.test("a final write that fails is retried until the store holds the finished job", async () => {
+  const store = failingTerminalWrites(2);
+  await afterOneJob(store, async (_, end, logged) => {
+    assert.equal(end.type, "done");
+    // The terminal write failed: the store still says running, which a restart would re-run.
+    assert.equal(store.get(end.job)?.state.status, "running");
+    const saved = await eventually(() => store.get(end.job)?.state.status === "done", 3000);
+    assert.ok(saved, `the retry wrote the terminal state: ${JSON.stringify(logged)}`);
+    assert.ok(logged.some((line) => line.includes(`Saved job "${end.job}" on a retry`)));
   });
 });
 
 Deno.test("a deleted job's failed final write is not retried back into the store", async () => {
   // Only the first write fails, so a retry after the delete would bring the row back.
   const store = failingTerminalWrites(1);
-  await capturingErrors(async (logged) => {
-    await withServer({ engine: new FakeEngine(), store }, async (server) => {
-      const ws = await TestSocket.open(server.wsUrl);
-      ws.send({ type: "generate", prompt: "x", steps: 2, clientId: "c1" });
-      const end = await ws.next((m) => isTerminal(m)) as JobEvent;
-      assert.ok(await server.emerge.registry.delete(end.job));
-      const attempts = logged.length;
-      await new Promise((r) => setTimeout(r, 500)); // retries would run at 100, 200 ms, ...
-      assert.equal(store.get(end.job), undefined);
-      assert.equal(logged.length, attempts, `no write after the delete: ${logged.slice(attempts)}`);
-      await ws.close();
-    });
+  await afterOneJob(store, async (server, end, logged) => {
+    assert.ok(await server.emerge.registry.delete(end.job));
+    const attempts = logged.length;
+    await new Promise((r) => setTimeout(r, 500)); // retries would run at 100, 200 ms, ...
+    assert.equal(store.get(end.job), undefined);
+    assert.equal(logged.length, attempts, `no write after the delete: ${logged.slice(attempts)}`);
   });
 });
