@@ -20,25 +20,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world  # noqa: E402
-from sample import latent_shapes, load_models, sigmas, to_u8  # noqa: E402
-from train import encode_text  # noqa: E402
-
-
-@torch.no_grad()
-def audio_for_video(cfg, models, tokenizer, prompts, video, seed: int):
-    """Audio latents sampled with `video` (clean latents) given at every step's noise level."""
-    s_cfg, b = cfg.sampler, len(prompts)
-    _, ashape = latent_shapes(cfg, 64, 64, 2)
-    gen = torch.Generator().manual_seed(seed)
-    video_noise, xa = torch.randn(video.shape, generator=gen), torch.randn((b,) + ashape, generator=gen)
-    text, mask, pooled = encode_text(models, tokenizer, list(prompts) + [""] * b, cfg.geometry.max_tokens)
-    sched = sigmas(s_cfg.steps, s_cfg.shift)
-    for i in range(s_cfg.steps):
-        s, s_next = sched[i].item(), sched[i + 1].item()
-        xv = (1 - s) * video + s * video_noise
-        _, a = models["dit"](torch.cat([xv, xv]), torch.cat([xa, xa]), torch.full((2 * b,), s), text, mask, pooled)
-        xa = xa + (s_next - s) * (a[b:] + s_cfg.guidance_audio * (a[:b] - a[b:]))
-    return xa
+from sample import load_models, sample, to_u8  # noqa: E402
 
 
 def main() -> None:
@@ -61,8 +43,8 @@ def main() -> None:
         frames = torch.from_numpy(np.stack([t[0] for t in truth])).float() / 255
         with torch.no_grad():
             video = models["video_encoder"](frames)
-            audio = models["audio_decoder"](
-                audio_for_video(cfg, models, tokenizer, [p for _, p in chunk], video, start)).numpy()
+            _, latent = sample(cfg, models, tokenizer, [p for _, p in chunk], 64, 64, 2, seed=start, video=video)
+            audio = models["audio_decoder"](latent).numpy()
         for j, (scene, prompt) in enumerate(chunk):
             world.write_clip(os.path.join(args.out, f"clip{start + j:03d}"), scene, to_u8(frames[j].numpy()),
                              audio[j], prompt)

@@ -33,8 +33,12 @@ def latent_shapes(cfg, width: int, height: int, seconds: int):
 
 @torch.no_grad()
 def sample(cfg, models, tokenizer, prompts, width, height, seconds, noise=None, steps=None,
-           guidance=None, negative="", device="cpu", seed=0):
-    """Latents (video, audio) for a batch of prompts of one shape; `noise` = (video, audio) to start from."""
+           guidance=None, negative="", device="cpu", seed=0, video=None):
+    """Latents (video, audio) for a batch of prompts of one shape; `noise` = (video, audio) to start from.
+
+    `video`, clean latents, makes only the audio generated: at every step the video is
+    put in at that step's noise level from its starting noise (replacement sampling).
+    """
     from train import encode_text  # noqa: E402
     s_cfg = cfg.sampler
     steps = steps or s_cfg.steps
@@ -45,10 +49,13 @@ def sample(cfg, models, tokenizer, prompts, width, height, seconds, noise=None, 
         gen = torch.Generator().manual_seed(seed)
         noise = (torch.randn((b,) + vshape, generator=gen), torch.randn((b,) + ashape, generator=gen))
     xv, xa = noise[0].to(device), noise[1].to(device)
+    video_noise = xv
     text, mask, pooled = encode_text(models, tokenizer, list(prompts) + [negative] * b, cfg.geometry.max_tokens)
     sched = sigmas(steps, s_cfg.shift)
     for i in range(steps):
         s, s_next = sched[i].item(), sched[i + 1].item()
+        if video is not None:
+            xv = (1 - s) * video + s * video_noise
         sig = torch.full((2 * b,), s, device=device)
         v, a = models["dit"](torch.cat([xv, xv]), torch.cat([xa, xa]), sig, text, mask, pooled)
         v = v[b:] + gv * (v[:b] - v[b:])
