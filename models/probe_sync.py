@@ -28,6 +28,8 @@ def main() -> None:
     parser.add_argument("--work", required=True, help="training folder with the checkpoints")
     parser.add_argument("--out", required=True, help="folder for the clip folders")
     parser.add_argument("--clips", type=int, default=72, help="bounce scenes (2 s, 64x64)")
+    parser.add_argument("--clean", action="store_true",
+                        help="give the video clean at every step (a denoiser trained with dit.clean_video_fraction)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     cfg, models, tokenizer = load_models(args.work)
@@ -43,7 +45,8 @@ def main() -> None:
         frames = torch.from_numpy(np.stack([t[0] for t in truth])).float() / 255
         with torch.no_grad():
             video = models["video_encoder"](frames)
-            _, latent = sample(cfg, models, tokenizer, [p for _, p in chunk], 64, 64, 2, seed=start, video=video)
+            _, latent = sample(cfg, models, tokenizer, [p for _, p in chunk], 64, 64, 2, seed=start, video=video,
+                               video_clean=args.clean)
             audio = models["audio_decoder"](latent).numpy()
         for j, (scene, prompt) in enumerate(chunk):
             world.write_clip(os.path.join(args.out, f"clip{start + j:03d}"), scene, to_u8(frames[j].numpy()),

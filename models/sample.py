@@ -33,11 +33,12 @@ def latent_shapes(cfg, width: int, height: int, seconds: int):
 
 @torch.no_grad()
 def sample(cfg, models, tokenizer, prompts, width, height, seconds, noise=None, steps=None,
-           guidance=None, negative="", device="cpu", seed=0, video=None):
+           guidance=None, negative="", device="cpu", seed=0, video=None, video_clean=False):
     """Latents (video, audio) for a batch of prompts of one shape; `noise` = (video, audio) to start from.
 
     `video`, clean latents, makes only the audio generated: at every step the video is
-    put in at that step's noise level from its starting noise (replacement sampling).
+    put in at that step's noise level from its starting noise (replacement sampling), or
+    as it is with `video_clean` (for a denoiser trained with dit.clean_video_fraction).
     """
     from train import encode_text  # noqa: E402
     s_cfg = cfg.sampler
@@ -55,7 +56,7 @@ def sample(cfg, models, tokenizer, prompts, width, height, seconds, noise=None, 
     for i in range(steps):
         s, s_next = sched[i].item(), sched[i + 1].item()
         if video is not None:
-            xv = (1 - s) * video + s * video_noise
+            xv = video if video_clean else (1 - s) * video + s * video_noise
         sig = torch.full((2 * b,), s, device=device)
         v, a = models["dit"](torch.cat([xv, xv]), torch.cat([xa, xa]), sig, text, mask, pooled)
         v = v[b:] + gv * (v[:b] - v[b:])

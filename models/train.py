@@ -335,6 +335,24 @@ def encode_text(models, tokenizer, captions, max_tokens):
     return tokens, mask.float().to(DEVICE), pooled
 
 
+def flow_loss(model, x0_v, x0_a, clean_video_fraction, text, mask, pooled):
+    """The denoiser's flow-matching loss on one batch of clean latents. That share of
+    the clips get their video as it is and a loss on their audio alone."""
+    b, device = x0_v.shape[0], x0_v.device
+    # Logit-normal sigmas (SD3): most weight on the middle noise levels, where layout and motion form.
+    sigma = torch.sigmoid(torch.randn(b, device=device))
+    noise_v, noise_a = torch.randn_like(x0_v), torch.randn_like(x0_a)
+    sv, sa = sigma[:, None, None, None, None], sigma[:, None, None]
+    # No draw without clean clips: the default recipe's random stream stays as it was.
+    clean = (torch.rand(b, device=device) < clean_video_fraction if clean_video_fraction > 0
+             else torch.zeros(b, dtype=torch.bool, device=device))
+    x_v = torch.where(clean[:, None, None, None, None], x0_v, (1 - sv) * x0_v + sv * noise_v)
+    pred_v, pred_a = model(x_v, (1 - sa) * x0_a + sa * noise_a, sigma, text, mask, pooled)
+    noisy = (~clean).float()  # a clean video has no velocity to learn
+    video_loss = ((pred_v - (noise_v - x0_v)) ** 2).mean(dim=(1, 2, 3, 4))
+    return (video_loss * noisy).sum() / noisy.sum().clamp(min=1) + F.mse_loss(pred_a, noise_a - x0_a)
+
+
 def train_dit(cfg, models, tokenizer, rng, stage, pool):
     model = models["dit"].to(DEVICE)
     c = cfg.dit
@@ -371,13 +389,7 @@ def train_dit(cfg, models, tokenizer, rng, stage, pool):
         scenes = [world.Scene(**entry["scenes"][i]) for i in idx]
         captions = ["" if rng.random() < c.caption_dropout else world.caption(s, rng) for s in scenes]
         text, mask, pooled = encode_text(models, tokenizer, captions, cfg.geometry.max_tokens)
-        # Logit-normal sigmas (SD3): most weight on the middle noise levels, where layout and motion form.
-        sigma = torch.sigmoid(torch.randn(size, device=DEVICE))
-        noise_v, noise_a = torch.randn_like(x0_v), torch.randn_like(x0_a)
-        sv, sa = sigma[:, None, None, None, None], sigma[:, None, None]
-        pred_v, pred_a = model((1 - sv) * x0_v + sv * noise_v, (1 - sa) * x0_a + sa * noise_a, sigma, text, mask,
-                               pooled)
-        loss = F.mse_loss(pred_v, noise_v - x0_v) + F.mse_loss(pred_a, noise_a - x0_a)
+        loss = flow_loss(model, x0_v, x0_a, c.clean_video_fraction, text, mask, pooled)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -434,6 +446,8 @@ def main() -> None:
     parser.add_argument("--reuse", metavar="DIR",
                         help="take DIR's trained text encoder and autoencoders (and their config); "
                              "train only the latent pool and the denoiser (see reuse.py)")
+    parser.add_argument("--init-dit", metavar="DIR",
+                        help="start the denoiser from DIR's trained one (a fine-tune; same architecture)")
     parser.add_argument("--only", choices=["sharpen_decoder", "preview"],
                         help="run one stage that needs only the autoencoders (it can run beside the DiT)")
     args = parser.parse_args()
@@ -501,6 +515,10 @@ def main() -> None:
     run("pool", build_pool, bank)
     del bank
     if not stages["dit"].done():
+        if args.init_dit and not os.path.exists(stages["dit"].path):
+            trained = torch.load(os.path.join(args.init_dit, "dit.pt"), map_location="cpu", weights_only=False)
+            models["dit"].load_state_dict(trained["ema"])
+            log(f"dit starts from {args.init_dit} (step {trained['step']})")
         models["dit"].train()
         pool = stages["pool"].load()["pool"]
         train_dit(cfg, models, tokenizer, random.Random(f"{cfg.seed}:dit"), stages["dit"], pool)

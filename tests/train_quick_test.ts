@@ -202,6 +202,65 @@ print(json.dumps([diff, float(new.fine_time.weight.grad.abs().sum())]))`,
       },
     );
 
+    await t.step("--init-dit fine-tunes a trained denoiser with clean videos", async () => {
+      const tuned = `${work}/init`;
+      await python([
+        "models/train.py",
+        ...["--quick", "--no-export", "--reuse", work, "--init-dit", work, "--work", tuned],
+        ...["--set", "dit.steps=2", "--set", "dit.clean_video_fraction=0.5"],
+      ]);
+      // Two steps move the weights a little from the source's; a fresh start would have
+      // zeros in every adaLN modulation, which the trained source does not.
+      const [moved, source] = JSON.parse(
+        await python([
+          "-c",
+          `import json, sys, torch
+a, b = (torch.load(f"{d}/dit.pt", map_location="cpu", weights_only=False)["ema"] for d in sys.argv[1:])
+print(json.dumps([max(float((a[k] - b[k]).abs().max()) for k in a),
+                  min(float(b[k].abs().max()) for k in b if k.endswith("modulation.weight"))]))`,
+          tuned,
+          work,
+        ]),
+      );
+      assert.ok(source > 0.01, `the source's modulation is ~zero (${source})`);
+      assert.ok(moved > 0 && moved < source / 2, `fine-tune moved the weights by ${moved}`);
+      // With every video clean, the model sees the clean latents and no video loss: the
+      // video head gets no gradient, the audio head does.
+      const grads = JSON.parse(
+        await python([
+          "-c",
+          `import json, sys; sys.path.insert(0, "models")
+import torch
+from config import read_config
+from dit import JointDiT
+from train import flow_loss
+c = read_config(sys.argv[1])
+torch.manual_seed(0)
+model = JointDiT(c.dit, c.geometry, c.text.width)
+for p in model.parameters(): torch.nn.init.normal_(p, std=0.05)
+seen = []
+model.register_forward_pre_hook(lambda m, args: seen.append(args[0]))
+x0_v, x0_a = torch.randn(3, 8, 12, 4, 4), torch.randn(3, 8, 50)
+text = (torch.randn(3, 32, c.text.width), torch.ones(3, 32), torch.randn(3, c.text.width))
+out = []
+for fraction in (1.0, 0.0):
+    model.zero_grad()
+    flow_loss(model, x0_v, x0_a, fraction, *text).backward()
+    out.append([float(model.video_out.weight.grad.abs().sum()), float(model.audio_out.weight.grad.abs().sum()),
+                bool(torch.equal(seen[-1], x0_v))])
+print(json.dumps(out))`,
+          `${work}/init`,
+        ]),
+      );
+      const [[cleanVideo, cleanAudio, sawClean], [noisyVideo, noisyAudio, sawNoisy]] = grads;
+      assert.equal(cleanVideo, 0, "a clean video still had a video loss");
+      assert.ok(cleanAudio > 0 && noisyVideo > 0 && noisyAudio > 0, JSON.stringify(grads));
+      assert.ok(
+        sawClean && !sawNoisy,
+        "the model's video input is the clean latent only when asked",
+      );
+    });
+
     await t.step("refine_decoder.py changes the two decoders and nothing else", async () => {
       const refined = `${work}/outline`;
       const refine = () =>
@@ -232,16 +291,26 @@ print(json.dumps([diff, float(new.fine_time.weight.grad.abs().sum())]))`,
     });
 
     await t.step("probe_sync.py writes bounce clips with their true video", async () => {
-      const probe = `${work}/sync`;
-      await python(["models/probe_sync.py", "--work", work, "--out", probe, "--clips", "6"]);
       const { readClips } = await import("../core/eval/read.ts");
       const { scoreClips } = await import("../core/eval/score.ts");
-      const report = scoreClips(await readClips(probe));
-      assert.equal(report.clips.length, 6);
-      // The frames are the world's own, so every wall hit is seen where it happened.
-      assert.ok(report.clips.every((c) => c.expected.motion === "bounce"));
-      assert.equal(report.motion, 1, "the probe's videos are the ground truth");
-      assert.ok(report.syncHits > 0, "bounce clips have hits to time clicks against");
+      for (const mode of [[], ["--clean"]]) {
+        const probe = `${work}/sync${mode.join("")}`;
+        await python([
+          "models/probe_sync.py",
+          "--work",
+          work,
+          "--out",
+          probe,
+          "--clips=6",
+          ...mode,
+        ]);
+        const report = scoreClips(await readClips(probe));
+        assert.equal(report.clips.length, 6);
+        // The frames are the world's own, so every wall hit is seen where it happened.
+        assert.ok(report.clips.every((c) => c.expected.motion === "bounce"));
+        assert.equal(report.motion, 1, "the probe's videos are the ground truth");
+        assert.ok(report.syncHits > 0, "bounce clips have hits to time clicks against");
+      }
     });
 
     await t.step("engine latents match models/sample.py for the same noise", async () => {

@@ -38,9 +38,9 @@ export async function torchVsEmerge(
   }
   const packDir = c.packDir ?? Deno.env.get("EMERGE_PACK") ?? "models/default";
   const args = ["models/bench_torch.py", "--pack", packDir, "--steps", String(c.steps)];
-  // The default pack's checkpoints when this machine has them (GPU-trained first, as the
-  // default pack is); else the same shapes with random weights: the timing is the same.
-  for (const work of ["models/.work/gpu", "models/.work/full"]) {
+  // The default pack's checkpoints when this machine has them (gpu2: its denoiser's H200
+  // run); else the same shapes with random weights: the timing is the same.
+  for (const work of ["models/.work/gpu2", "models/.work/gpu", "models/.work/full"]) {
     try {
       await Deno.stat(`${work}/dit.pt`);
       args.push("--work", work);
