@@ -85,9 +85,9 @@ class DiTConfig:
     # modalities' positions, so the retimed model starts exactly where it was (retime.py).
     fine_time_addon: bool = False
     # Share of training clips whose video goes in clean (loss on their audio only): the
-    # denoiser learns to put sound to a finished picture (video-to-audio), which a joint
-    # sample at one noise level cannot teach, as the picture is as noisy as the sound
-    # when the sound's timing forms.
+    # denoiser learns to put sound to a finished picture (video-to-audio), a case that
+    # one noise level for both never shows it: the picture is as noisy as the sound when
+    # the sound's timing forms.
     clean_video_fraction: float = 0.0
 
 

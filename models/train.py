@@ -519,6 +519,12 @@ def main() -> None:
             trained = torch.load(os.path.join(args.init_dit, "dit.pt"), map_location="cpu", weights_only=False)
             models["dit"].load_state_dict(trained["ema"])
             log(f"dit starts from {args.init_dit} (step {trained['step']})")
+            with open(hardware_path) as f:  # the model card names the run it started from
+                record = json.load(f)
+            name = os.path.basename(os.path.normpath(args.init_dit))
+            record["hardware"] += f"; the denoiser fine-tuned from run {name}'s (its step {trained['step']})"
+            with open(hardware_path, "w") as f:
+                json.dump(record, f)
         models["dit"].train()
         pool = stages["pool"].load()["pool"]
         train_dit(cfg, models, tokenizer, random.Random(f"{cfg.seed}:dit"), stages["dit"], pool)
