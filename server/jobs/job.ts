@@ -252,8 +252,7 @@ export class Job {
    * backoff, until it lands or `endSaveRetries` is called.
    */
   #save(): void {
-    clearTimeout(this.#saveRetry);
-    this.#saveRetry = undefined;
+    this.endSaveRetries(false); // this write supersedes a pending retry
     if (!this.#trySave() && isTerminal(this.#state.status)) this.#retrySave(SAVE_RETRY_MS);
   }
 
