@@ -61,15 +61,29 @@ def reuse_stages(source: str, work: str, fresh: PackConfig) -> PackConfig:
     return cfg
 
 
+def record_init(work: str, source: str, step: int) -> None:
+    """Notes in `work` that its denoiser starts from `source`'s (at `step`), so that
+    describe_run names it on every run of `work`, resumed ones too."""
+    with open(os.path.join(work, "dit_init.json"), "w") as f:
+        json.dump({"from": os.path.basename(os.path.normpath(source)), "step": step}, f)
+
+
 def describe_run(work: str, hardware: str, torch_version: str) -> dict:
-    """hardware.json's record of this run, naming the reused stages' origin if any."""
+    """hardware.json's record of this run, naming the reused stages' origin and the
+    denoiser's starting point if any."""
+    record = {"hardware": hardware, "torch": torch_version}
     path = os.path.join(work, "reused.json")
-    if not os.path.exists(path):
-        return {"hardware": hardware, "torch": torch_version}
-    with open(path) as f:
-        r = json.load(f)
-    return {
-        "hardware": f"{hardware} for the latent pool and the denoiser; the text encoder and "
-                    f"autoencoders reused from run {r['from']} ({r['hardware']})",
-        "torch": f"{torch_version} (denoiser); {r['torch']} (reused stages)",
-    }
+    if os.path.exists(path):
+        with open(path) as f:
+            r = json.load(f)
+        record = {
+            "hardware": f"{hardware} for the latent pool and the denoiser; the text encoder and "
+                        f"autoencoders reused from run {r['from']} ({r['hardware']})",
+            "torch": f"{torch_version} (denoiser); {r['torch']} (reused stages)",
+        }
+    path = os.path.join(work, "dit_init.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            init = json.load(f)
+        record["hardware"] += f"; the denoiser fine-tuned from run {init['from']}'s (its step {init['step']})"
+    return record

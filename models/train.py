@@ -29,7 +29,7 @@ from audio_ae import AudioDecoder, AudioEncoder  # noqa: E402
 from config import PackConfig, apply_overrides, gpu_config, quick_config, read_config, write_config  # noqa: E402
 from data import ClipBank, attribute_targets, random_captions  # noqa: E402
 from dit import JointDiT  # noqa: E402
-from reuse import describe_run, reuse_stages  # noqa: E402
+from reuse import describe_run, record_init, reuse_stages  # noqa: E402
 from text import TextEncoder, Tokenizer  # noqa: E402
 from video_ae import PreviewDecoder, VideoDecoder, VideoEncoder  # noqa: E402
 
@@ -465,6 +465,10 @@ def main() -> None:
     tokenizer = Tokenizer(world.vocabulary())
     models = make_models(cfg, len(tokenizer.vocab))
     stages = {n: Stage(args.work, n) for n in STAGES}
+    init_dit = None  # the trained denoiser a fine-tune starts from, when its own has not started
+    if args.init_dit and not os.path.exists(stages["dit"].path):
+        init_dit = torch.load(os.path.join(args.init_dit, "dit.pt"), map_location="cpu", weights_only=False)
+        record_init(args.work, args.init_dit, init_dit["step"])
     timings_path = os.path.join(args.work, "timings.json")
     timings = json.load(open(timings_path)) if os.path.exists(timings_path) else {}
 
@@ -515,16 +519,9 @@ def main() -> None:
     run("pool", build_pool, bank)
     del bank
     if not stages["dit"].done():
-        if args.init_dit and not os.path.exists(stages["dit"].path):
-            trained = torch.load(os.path.join(args.init_dit, "dit.pt"), map_location="cpu", weights_only=False)
-            models["dit"].load_state_dict(trained["ema"])
-            log(f"dit starts from {args.init_dit} (step {trained['step']})")
-            with open(hardware_path) as f:  # the model card names the run it started from
-                record = json.load(f)
-            name = os.path.basename(os.path.normpath(args.init_dit))
-            record["hardware"] += f"; the denoiser fine-tuned from run {name}'s (its step {trained['step']})"
-            with open(hardware_path, "w") as f:
-                json.dump(record, f)
+        if init_dit is not None:
+            models["dit"].load_state_dict(init_dit["ema"])
+            log(f"dit starts from {args.init_dit} (step {init_dit['step']})")
         models["dit"].train()
         pool = stages["pool"].load()["pool"]
         train_dit(cfg, models, tokenizer, random.Random(f"{cfg.seed}:dit"), stages["dit"], pool)
