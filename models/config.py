@@ -89,6 +89,19 @@ class DiTConfig:
     # one noise level for both never shows it: the picture is as noisy as the sound when
     # the sound's timing forms.
     clean_video_fraction: float = 0.0
+    # A conv reading of the denoiser's own clean-video estimate that corrects the audio
+    # velocity (sync_head.py): the transformer alone left its clicks at chance.
+    sync_head: bool = False
+    # Train the sync head alone on a trained denoiser (`--init-dit`), its transformer
+    # frozen: the backward pass runs through the head only, a fine-tune a CPU affords.
+    tune_sync_head_only: bool = False
+    # Weight of the sync head's hit loss: its first frame feature fitted to the world's
+    # wall hits (binary cross-entropy), beside the flow loss on its audio correction.
+    sync_hit_weight: float = 0.5
+    # Weight of the audio loss on the tokens around each wall hit, with a sync head: the
+    # head's whole signal is in those few tokens of a clip, and at weight 1 the rest of
+    # the clip's gradient drowned it (a CPU fine-tune of 350 steps left its output at zero).
+    sync_click_weight: float = 1.0
 
 
 @dataclass
@@ -118,9 +131,10 @@ class PackConfig:
 
     @staticmethod
     def from_dict(d: dict) -> "PackConfig":
-        # Checkpoints from before finest_time_period were trained with a 1 s one, and
-        # decoders from before decoder_outline_weight without the outline term.
-        d = {**d, "dit": {"finest_time_period": 1.0, **d["dit"]},
+        # Checkpoints from before finest_time_period were trained with a 1 s one (and
+        # without a sync head), and decoders from before decoder_outline_weight without
+        # the outline term.
+        d = {**d, "dit": {"finest_time_period": 1.0, "sync_head": False, **d["dit"]},
              "video_ae": {"decoder_outline_weight": 0.0, **d["video_ae"]}}
         return PackConfig(Geometry(**{**d["geometry"], "patch": tuple(d["geometry"]["patch"])}),
                           VideoAEConfig(**d["video_ae"]), AudioAEConfig(**d["audio_ae"]),
@@ -145,6 +159,7 @@ def quick_config() -> PackConfig:
     c.video_ae.steps, c.audio_ae.steps, c.text.steps, c.video_ae.decoder_steps = 20, 20, 40, 10
     c.dit.steps, c.dit.pool_clips, c.dit.batch, c.dit.warmup, c.dit.lr = 30, 96, 8, 5, 3e-3
     c.video_ae.width, c.dit.width, c.dit.depth, c.dit.heads = 32, 64, 2, 2
+    c.dit.sync_head = True  # the default pack has one: its export and the engine's parity cover it
     c.preview_steps = 10
     return c
 

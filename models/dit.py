@@ -15,6 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from config import DiTConfig, Geometry
+from sync_head import SyncHead
 from text import masked_attention
 
 
@@ -101,6 +102,7 @@ class JointDiT(nn.Module):
         for layer in (self.modulation_out, self.video_out, self.audio_out):
             nn.init.zeros_(layer.weight)
             nn.init.zeros_(layer.bias)
+        self.sync = SyncHead(geo, d) if cfg.sync_head else None
 
     def time_code(self, seconds, dim: int):
         """Sinusoids of time with periods from cfg.finest_time_period up to 16 s."""
@@ -148,5 +150,14 @@ class JointDiT(nn.Module):
 
         v = self.video_out(x[:, :n_video])  # (B, Nv, C*pt*ph*pw)
         v = v.reshape(b, t // pt, h // ph, w // pw, c, pt, ph, pw).permute(0, 4, 1, 5, 2, 6, 3, 7)
+        v = v.reshape(b, c, t, h, w)
         a = self.audio_out(x[:, n_video:]).transpose(1, 2)  # (B, Ca, Ta)
-        return v.reshape(b, c, t, h, w), a
+        if self.sync is not None:
+            a = a + self.sync(self.clean_video_estimate(video, sigma, v), x[:, n_video:])
+        return v, a
+
+    @staticmethod
+    def clean_video_estimate(video, sigma, velocity):
+        """x0 = x - sigma v, what the sync head reads; detached: the sound's losses do not
+        steer the picture."""
+        return (video - sigma[:, None, None, None, None] * velocity).detach()

@@ -22,7 +22,15 @@ interface Provenance {
   audio_pitch_ceiling?: number | null;
   parameters: Record<string, number>;
   config: {
-    dit: { width: number; depth: number; heads: number; steps: number; batch: number };
+    dit: {
+      width: number;
+      depth: number;
+      heads: number;
+      steps: number;
+      batch: number;
+      sync_head?: boolean;
+      tune_sync_head_only?: boolean;
+    };
     sampler: { steps: number; shift: number; guidance_video: number; guidance_audio: number };
   };
   exported_at: string;
@@ -38,10 +46,14 @@ export function renderModelCard(
   const p = manifest.provenance;
   const seconds = Object.values(p.train_seconds).reduce((a, b) => a + b, 0);
   const params = Object.entries(p.parameters).map(([k, v]) => `| ${k} | ${millions(v)} |`);
-  const times = Object.entries(p.train_seconds).map(([k, v]) =>
-    `| ${k} | ${(v / 60).toFixed(1)} min |`
-  );
   const { dit, sampler } = p.config;
+  // A sync-head fine-tune's "dit" stage trained the head alone, on a frozen transformer.
+  const stageName = (k: string) =>
+    k === "dit" && dit.tune_sync_head_only ? "sync head (transformer frozen)" : k;
+  const times = Object.entries(p.train_seconds).map(([k, v]) =>
+    `| ${stageName(k)} | ${(v / 60).toFixed(1)} min |`
+  );
+  const denoiserSteps = `${p.train_steps?.dit ?? dit.steps} steps of batch ${dit.batch}`;
   return `# ${manifest.name}
 
 The default Emerge pack: a joint audio-video latent diffusion transformer trained
@@ -65,7 +77,15 @@ in manifest.json never appear in training (nor in the text encoder's).
   bin-centre phases (exact for the world's tones; not a general vocoder).
 - Denoiser: DiT of width ${dit.width}, depth ${dit.depth}, ${dit.heads} heads; video cubes
   1x2x2 and audio tokens in one self-attention, additive positions in seconds for
-  both modalities, adaLN-Zero, rectified-flow velocity objective, 10 % caption dropout.
+  both modalities, adaLN-Zero, rectified-flow velocity objective, 10 % caption dropout.${
+    dit.sync_head
+      ? `
+- Sync head (in the denoiser's graph): 2-D convolutions per latent frame and 1-D ones
+  over time read the transformer's clean-video estimate (x - sigma v) into features
+  per video frame, one of them fitted to the wall hits; resampled to the audio tokens'
+  times, they and the last audio features correct the audio velocity.`
+      : ""
+  }
 - Preview decoder: one 3x3 convolution and a 1x1 per latent cell, distilled from the
   video decoder; and a least-squares latent->RGB map (manifest.preview).
 - Sampler defaults: Euler, ${sampler.steps} steps, shift ${sampler.shift}, guidance video
@@ -76,9 +96,9 @@ in manifest.json never appear in training (nor in the text encoder's).
 ${params.join("\n")}
 
 ## Training
-${p.hardware}, torch ${p.torch}; denoiser ${
-    p.train_steps?.dit ?? dit.steps
-  } steps of batch ${dit.batch}.${
+${p.hardware}, torch ${p.torch}; ${
+    dit.tune_sync_head_only ? `sync head ${denoiserSteps}` : `denoiser ${denoiserSteps}`
+  }.${
     p.audio_pitch_ceiling != null
       ? ` Audio autoencoder checked before the denoiser: pitch read right on ${
         Math.round(p.audio_pitch_ceiling * 100)
@@ -118,28 +138,32 @@ number on the autoencoders, the gap to it on the denoiser):
   lifted the ceiling's held-out shapes from 70 % to 77 % and sizes from 96 % to
   100 % over 270 clips. A 4x spatial autoencoder or more latent channels would lift
   it further, at a higher decoder and denoiser cost per clip.
-- Clicks land about 2 frames from the visual wall hit in generated clips, against 0
-  on the ceiling: the denoiser does not tie the modalities. Its clicks fall within a
-  frame of a hit as often as chance: 0.317 of them against ground-truth videos
-  (models/probe_sync.py; ~0.34 by chance) and, in the engine's clips at five seeds a
-  prompt, 0.541 against 0.496 when paired with another clip's hits. The time code is
-  not the cause: this denoiser has the one-frame code (\`dit.finest_time_period\`) and
-  1.8x the training of the first GPU run (1 s code), and reads the same. A likelier
-  one: both modalities share one noise level, so the sound's timing forms while the
-  picture is as noisy as the sound. \`dit.clean_video_fraction\` trains part of each
-  batch with the video clean (video-to-audio) for a GPU run to try, checked with
-  \`probe_sync.py --clean\`; the engine would then sample the audio again against the
-  finished video. On the CPU it did not help (528 steps with every video clean: 0.315
-  against 0.332 by chance). Yet the audio tokens attend to their own moment of the
-  video (15-40 % of their attention on video tokens within 1.5 frames, 12 % if even),
-  and a small probe reads the hits off clean video latents (76 % within a frame):
-  the training signal is missing, not the information. Generated bounces also turn
-  in mid-air (4.1 turns a 2 s clip against 2.6 wall hits on the ceiling), and every
-  turn is timed against the clicks.
+- Sync is the weakest target. The transformer alone (run gpu2: 5,305 steps of batch
+  256 on an H200) put its clicks at chance against the wall hits: in the engine's
+  clips at five seeds a prompt 0.541 of them fell within a frame of a hit, against
+  0.496 when paired with another clip's hits, and the median hit was 2 frames from
+  its nearest click. Its attention looked at the right frames, and a small probe
+  read the hits off clean video latents (76 % within a frame): the training signal
+  was missing, not the information. The sync head (above) was then trained alone on
+  the 2-core CPU, the transformer frozen (40 minutes, \`dit.tune_sync_head_only\`):
+  its hit feature finds the hits in the transformer's clean-video estimate (93, 91
+  and 86 % of its peaks within a frame of a true hit at noise 0.2, 0.5 and 0.8, on
+  48 clips), and its audio loss weighs the tokens around each hit 10x
+  (\`dit.sync_click_weight\`; at 1x its output was still near zero after 350 steps).
+  At five seeds a prompt the median is now 1 frame, 0.552 of the clicks fall within
+  a frame of a hit against 0.490 by chance, and 61.5 % of the hits have a click
+  within a frame against 52.4 %. Part of the median's gain is more clicks (4.2 a
+  bounce clip, from 3.6, against 4.1 visual hits): paired with other clips' hits the
+  same clicks read a median of 1.2 frames. Around the hits the head lowers the audio
+  loss at high noise (0.175 -> 0.119 at sigma 0.8); away from them it raises it
+  (0.061 -> 0.100 there, 0.0100 -> 0.0103 at 0.2): the price of the 10x weighting.
+  Generated bounces also turn in mid-air (4.1 turns a 2 s clip against 2.6 wall hits
+  on the ceiling), and every turn is timed against the clicks.
 - Through the engine at five seeds a prompt (\`deno task eval --seeds 5\`, 270 clips)
-  this pack reads adherence 0.947, motion 0.933, sync 2.0, persistence 0.983; the
-  previous denoiser (2894 steps, 1 s time code) read 0.935 / 0.941 / 2.0 / 0.969 with
-  the same decoders.
+  this pack reads adherence 0.944, motion 0.933, sync 1.0, persistence 0.982; its
+  transformer without the head read 0.947 / 0.933 / 2.0 / 0.983, and the first GPU
+  denoiser (2894 steps, 1 s time code) 0.935 / 0.941 / 2.0 / 0.969, with the same
+  decoders.
 - The joint video autoencoder of the GPU run painted every clip on a gray
   background flat gray: its decoder's units saturated there while the encoder still
   carried the object. The shipped decoder was trained afresh on the frozen latents

@@ -61,11 +61,29 @@ def reuse_stages(source: str, work: str, fresh: PackConfig) -> PackConfig:
     return cfg
 
 
-def record_init(work: str, source: str, step: int) -> None:
+def record_init(work: str, source, step: int) -> None:
     """Notes in `work` that its denoiser starts from `source`'s (at `step`), so that
-    describe_run names it on every run of `work`, resumed ones too."""
-    with open(os.path.join(work, "dit_init.json"), "w") as f:
-        json.dump({"from": os.path.basename(os.path.normpath(source)), "step": step}, f)
+    describe_run names it on every run of `work`, resumed ones too. Called before the
+    denoiser starts; with no source it removes the note of an earlier try that was
+    stopped before then, which would name a start that did not happen."""
+    path = os.path.join(work, "dit_init.json")
+    if source is None:
+        if os.path.exists(path):
+            os.remove(path)
+        return
+    record = {"from": os.path.basename(os.path.normpath(source)), "step": step}
+    # What the starting denoiser was trained on and where, when its run recorded it.
+    if os.path.exists(os.path.join(source, "config.json")):
+        dit = read_config(source).dit
+        record.update(batch=dit.batch, clips=dit.pool_clips)
+    for name, key in (("hardware.json", "hardware"), ("timings.json", "dit")):
+        if os.path.exists(os.path.join(source, name)):
+            with open(os.path.join(source, name)) as f:
+                value = json.load(f).get(key)
+            if value is not None:  # a run's hardware: the clause before " for <its stages>"
+                record[key] = value.split(" for ")[0] if key == "hardware" else round(value)
+    with open(path, "w") as f:
+        json.dump(record, f)
 
 
 def describe_run(work: str, hardware: str, torch_version: str) -> dict:
@@ -85,5 +103,12 @@ def describe_run(work: str, hardware: str, torch_version: str) -> dict:
     if os.path.exists(path):
         with open(path) as f:
             init = json.load(f)
-        record["hardware"] += f"; the denoiser fine-tuned from run {init['from']}'s (its step {init['step']})"
+        facts = [f"its step {init['step']}"]
+        if "batch" in init:
+            facts[0] += f" of batch {init['batch']}, {init['clips']} clips"
+        if "dit" in init:
+            facts.append(f"{init['dit']} s")
+        if "hardware" in init:
+            facts.append(f"on {init['hardware']}")
+        record["hardware"] += f"; the denoiser fine-tuned from run {init['from']}'s ({', '.join(facts)})"
     return record

@@ -335,9 +335,12 @@ def encode_text(models, tokenizer, captions, max_tokens):
     return tokens, mask.float().to(DEVICE), pooled
 
 
-def flow_loss(model, x0_v, x0_a, clean_video_fraction, text, mask, pooled):
+def flow_loss(model, x0_v, x0_a, clean_video_fraction, text, mask, pooled, hits=None, hit_weight=0.0,
+              click_weight=1.0):
     """The denoiser's flow-matching loss on one batch of clean latents. That share of
-    the clips get their video as it is and a loss on their audio alone."""
+    the clips get their video as it is and a loss on their audio alone. With `hits`
+    ((B, frames), 1 at a wall hit) and a sync head, its hit loss is added, and the
+    audio tokens around each hit weigh `click_weight` times the others."""
     b, device = x0_v.shape[0], x0_v.device
     # Logit-normal sigmas (SD3): most weight on the middle noise levels, where layout and motion form.
     sigma = torch.sigmoid(torch.randn(b, device=device))
@@ -350,7 +353,28 @@ def flow_loss(model, x0_v, x0_a, clean_video_fraction, text, mask, pooled):
     pred_v, pred_a = model(x_v, (1 - sa) * x0_a + sa * noise_a, sigma, text, mask, pooled)
     noisy = (~clean).float()  # a clean video has no velocity to learn
     video_loss = ((pred_v - (noise_v - x0_v)) ** 2).mean(dim=(1, 2, 3, 4))
-    return (video_loss * noisy).sum() / noisy.sum().clamp(min=1) + F.mse_loss(pred_a, noise_a - x0_a)
+    video_loss = (video_loss * noisy).sum() / noisy.sum().clamp(min=1)
+    audio_error = ((pred_a - (noise_a - x0_a)) ** 2).mean(dim=1)  # (B, Ta)
+    if hits is None or model.sync is None:
+        return video_loss + audio_error.mean()
+    # A hit at frame i clicks at i / fps: the tokens of its frame's span, and one either side.
+    near = F.max_pool1d(F.interpolate(hits[:, None], size=audio_error.shape[1], mode="nearest"), 3, 1, 1)[:, 0]
+    weight = 1 + (click_weight - 1) * near
+    loss = video_loss + (weight * audio_error).sum() / weight.sum()
+    if hit_weight == 0:
+        return loss
+    logits = model.sync.hit_logits(model.clean_video_estimate(x_v, sigma, pred_v))
+    # ~2.6 hits in 24 frames: positives weighted by the share of negatives to positives.
+    bce = F.binary_cross_entropy_with_logits(logits, hits, pos_weight=torch.tensor(8.0, device=device))
+    return loss + hit_weight * bce
+
+
+def wall_hits(scenes, frames: int) -> torch.Tensor:
+    """(B, frames): 1 at each scene's wall-hit frames (the sync head's hit loss)."""
+    hits = torch.zeros(len(scenes), frames)
+    for row, scene in enumerate(scenes):
+        hits[row, world.trajectory(scene)[1]] = 1.0
+    return hits.to(DEVICE)
 
 
 def train_dit(cfg, models, tokenizer, rng, stage, pool):
@@ -358,7 +382,10 @@ def train_dit(cfg, models, tokenizer, rng, stage, pool):
     c = cfg.dit
     ema = JointDiT(c, cfg.geometry, cfg.text.width).to(DEVICE)
     ema.load_state_dict(model.state_dict())
-    opt = adam(model.parameters(), c.lr)
+    if c.tune_sync_head_only:  # the transformer stays as trained; nothing of it enters the backward pass
+        for name, p in model.named_parameters():
+            p.requires_grad_(name.startswith("sync."))
+    opt = adam([p for p in model.parameters() if p.requires_grad], c.lr)
     step, spent = 0, 0.0
     if os.path.exists(stage.path):
         state = stage.load()
@@ -389,7 +416,9 @@ def train_dit(cfg, models, tokenizer, rng, stage, pool):
         scenes = [world.Scene(**entry["scenes"][i]) for i in idx]
         captions = ["" if rng.random() < c.caption_dropout else world.caption(s, rng) for s in scenes]
         text, mask, pooled = encode_text(models, tokenizer, captions, cfg.geometry.max_tokens)
-        loss = flow_loss(model, x0_v, x0_a, c.clean_video_fraction, text, mask, pooled)
+        hits = wall_hits(scenes, x0_v.shape[2] * cfg.geometry.temporal_compression) if c.sync_head else None
+        loss = flow_loss(model, x0_v, x0_a, c.clean_video_fraction, text, mask, pooled, hits, c.sync_hit_weight,
+                         c.sync_click_weight)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -397,7 +426,8 @@ def train_dit(cfg, models, tokenizer, rng, stage, pool):
         with torch.no_grad():
             decay = min(c.ema, (1 + step) / (10 + step))
             for pe, pm in zip(ema.parameters(), model.parameters()):
-                pe.mul_(decay).add_(pm, alpha=1 - decay)
+                if pm.requires_grad:  # a frozen weight stays exactly as it was
+                    pe.mul_(decay).add_(pm, alpha=1 - decay)
         step += 1
         losses.append(loss.detach())  # read back every 50 steps: a sync per step idles a GPU
         if step % 50 == 0:
@@ -466,9 +496,10 @@ def main() -> None:
     models = make_models(cfg, len(tokenizer.vocab))
     stages = {n: Stage(args.work, n) for n in STAGES}
     init_dit = None  # the trained denoiser a fine-tune starts from, when its own has not started
-    if args.init_dit and not os.path.exists(stages["dit"].path):
-        init_dit = torch.load(os.path.join(args.init_dit, "dit.pt"), map_location="cpu", weights_only=False)
-        record_init(args.work, args.init_dit, init_dit["step"])
+    if not os.path.exists(stages["dit"].path):
+        if args.init_dit:
+            init_dit = torch.load(os.path.join(args.init_dit, "dit.pt"), map_location="cpu", weights_only=False)
+        record_init(args.work, args.init_dit, init_dit["step"] if init_dit else 0)
     timings_path = os.path.join(args.work, "timings.json")
     timings = json.load(open(timings_path)) if os.path.exists(timings_path) else {}
 
@@ -519,8 +550,11 @@ def main() -> None:
     run("pool", build_pool, bank)
     del bank
     if not stages["dit"].done():
-        if init_dit is not None:
-            models["dit"].load_state_dict(init_dit["ema"])
+        if init_dit is not None:  # a sync head new to this run starts at zero (sync_head.py)
+            missing, unexpected = models["dit"].load_state_dict(init_dit["ema"], strict=False)
+            if unexpected or any(not k.startswith("sync.") for k in missing):
+                raise SystemExit(f"--init-dit {args.init_dit}: another architecture "
+                                 f"(missing {missing}, unexpected {unexpected})")
             log(f"dit starts from {args.init_dit} (step {init_dit['step']})")
         models["dit"].train()
         pool = stages["pool"].load()["pool"]

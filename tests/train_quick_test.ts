@@ -180,6 +180,9 @@ print(json.dumps([diff, float(new.fine_time.weight.grad.abs().sum())]))`,
       "--reuse trains only the pool and the denoiser, keeping the latent space",
       async () => {
         const again = `${work}/reuse`;
+        // A note left by an earlier try with --init-dit, stopped before its denoiser started.
+        await Deno.mkdir(again);
+        await Deno.writeTextFile(`${again}/dit_init.json`, '{"from": "elsewhere", "step": 1}');
         await python([
           "models/train.py",
           ...["--quick", "--no-export", "--reuse", work, "--work", again, "--set", "dit.steps=3"],
@@ -199,6 +202,7 @@ print(json.dumps([diff, float(new.fine_time.weight.grad.abs().sum())]))`,
         assert.ok((await Deno.stat(`${again}/dit.pt.done`)).isFile);
         const { hardware } = JSON.parse(await Deno.readTextFile(`${again}/hardware.json`));
         assert.match(hardware, /for the latent pool and the denoiser; .* reused from run /);
+        assert.doesNotMatch(hardware, /fine-tuned from/, "a stale --init-dit note named the start");
       },
     );
 
@@ -225,7 +229,10 @@ print(json.dumps([max(float((a[k] - b[k]).abs().max()) for k in a),
       assert.ok(source > 0.01, `the source's modulation is ~zero (${source})`);
       assert.ok(moved > 0 && moved < source / 2, `fine-tune moved the weights by ${moved}`);
       const { hardware } = JSON.parse(await Deno.readTextFile(`${tuned}/hardware.json`));
-      assert.match(hardware, /; the denoiser fine-tuned from run [^ ]+'s \(its step \d+\)$/);
+      assert.match(
+        hardware,
+        /; the denoiser fine-tuned from run [^ ]+'s \(its step \d+ of batch \d+, \d+ clips, \d+ s, on .+\)$/,
+      );
       // With every video clean, the model sees the clean latents and no video loss: the
       // video head gets no gradient, the audio head does.
       const grads = JSON.parse(
@@ -261,6 +268,46 @@ print(json.dumps(out))`,
         sawClean && !sawNoisy,
         "the model's video input is the clean latent only when asked",
       );
+    });
+
+    await t.step("a sync head starts at zero on a trained denoiser and tunes alone", async () => {
+      const tuned = `${work}/sync`;
+      await python([
+        "models/train.py",
+        ...["--quick", "--no-export", "--reuse", work, "--init-dit", work, "--work", tuned],
+        ...["--set", "dit.steps=2", "--set", "dit.sync_head=true"],
+        ...["--set", "dit.tune_sync_head_only=true", "--set", "dit.sync_click_weight=10"],
+      ]);
+      const [fresh, moved, kept] = JSON.parse(
+        await python([
+          "-c",
+          `import json, sys; sys.path.insert(0, "models")
+import torch
+from config import read_config
+from dit import JointDiT
+load = lambda d: torch.load(f"{d}/dit.pt", map_location="cpu", weights_only=False)["ema"]
+source, tuned = load(sys.argv[1]), load(sys.argv[2])
+trunk = {k: v for k, v in source.items() if not k.startswith("sync.")}
+c = read_config(sys.argv[2])
+torch.manual_seed(0)
+model = JointDiT(c.dit, c.geometry, c.text.width)
+model.load_state_dict(trunk, strict=False)
+c.dit.sync_head = False
+bare = JointDiT(c.dit, c.geometry, c.text.width)
+bare.load_state_dict(trunk)
+args = (torch.randn(2, 8, 12, 4, 4), torch.randn(2, 8, 50), torch.rand(2), torch.randn(2, 32, c.text.width), torch.ones(2, 32), torch.randn(2, c.text.width))
+with torch.no_grad():
+    fresh = max(float((x - y).abs().max()) for x, y in zip(model(*args), bare(*args)))
+last = "sync.to_audio.2.weight"
+print(json.dumps([fresh, float((tuned[last] - source.get(last, torch.zeros(1))).abs().max()),
+                  all(torch.equal(tuned[k], v) for k, v in trunk.items())]))`,
+          work,
+          tuned,
+        ]),
+      );
+      assert.equal(fresh, 0, "a fresh sync head changed the denoiser's outputs");
+      assert.ok(moved > 0, "the sync head's last layer did not move");
+      assert.ok(kept, "tuning the sync head alone changed the transformer");
     });
 
     await t.step("refine_decoder.py changes the two decoders and nothing else", async () => {

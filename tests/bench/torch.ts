@@ -38,15 +38,14 @@ export async function torchVsEmerge(
   }
   const packDir = c.packDir ?? Deno.env.get("EMERGE_PACK") ?? "models/default";
   const args = ["models/bench_torch.py", "--pack", packDir, "--steps", String(c.steps)];
-  // The default pack's checkpoints when this machine has them (gpu2: its denoiser's H200
-  // run); else the same shapes with random weights: the timing is the same.
-  for (const work of ["models/.work/gpu2", "models/.work/gpu", "models/.work/full"]) {
-    try {
-      await Deno.stat(`${work}/dit.pt`);
-      args.push("--work", work);
-      break;
-    } catch { /* not on this machine */ }
-  }
+  // The default pack's checkpoints when this machine has them (sync3: its H200 denoiser
+  // with the CPU-trained sync head); else the pack's architecture with random weights:
+  // the timing is the same.
+  const work = "models/.work/sync3";
+  try {
+    await Deno.stat(`${work}/dit.pt`);
+    if (packDir === "models/default") args.push("--work", work);
+  } catch { /* not on this machine */ }
   // The same ffmpeg Emerge encodes with, so the baseline writes the WAV and MP4 too.
   const ffmpeg = await findFfmpeg();
   if (ffmpeg) args.push("--ffmpeg", ffmpeg);
