@@ -100,7 +100,7 @@ class DiTConfig:
     sync_hit_weight: float = 0.5
     # Weight of the audio loss on the tokens around each wall hit, with a sync head: the
     # head's whole signal is in those few tokens of a clip, and at weight 1 the rest of
-    # the clip's gradient drowned it (a CPU fine-tune of 350 steps left its output at zero).
+    # the clip's gradient drowned it (after 350 steps of a CPU fine-tune its output was still near zero).
     sync_click_weight: float = 1.0
 
 

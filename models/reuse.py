@@ -61,7 +61,7 @@ def reuse_stages(source: str, work: str, fresh: PackConfig) -> PackConfig:
     return cfg
 
 
-def record_init(work: str, source, step: int) -> None:
+def record_init(work: str, source: str | None, step: int) -> None:
     """Notes in `work` that its denoiser starts from `source`'s (at `step`), so that
     describe_run names it on every run of `work`, resumed ones too. Called before the
     denoiser starts; with no source it removes the note of an earlier try that was
