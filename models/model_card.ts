@@ -145,20 +145,21 @@ number on the autoencoders, the gap to it on the denoiser):
   its nearest click. Its attention looked at the right frames, and a small probe
   read the hits off clean video latents (76 % within a frame): the training signal
   was missing, not the information. The sync head (above) was then trained alone on
-  the 2-core CPU, the transformer frozen (40 minutes, \`dit.tune_sync_head_only\`):
-  its hit feature finds the hits in the transformer's clean-video estimate (93, 91
-  and 86 % of its peaks within a frame of a true hit at noise 0.2, 0.5 and 0.8, on
-  48 clips), and its audio loss weighs the tokens around each hit 10x
-  (\`dit.sync_click_weight\`; at 1x its output was still near zero after 350 steps).
-  At five seeds a prompt the median is now 1 frame, 0.552 of the clicks fall within
-  a frame of a hit against 0.490 by chance, and 61.5 % of the hits have a click
-  within a frame against 52.4 %. Part of the median's gain is more clicks (4.2 a
-  bounce clip, from 3.6, against 4.1 visual hits): paired with other clips' hits the
-  same clicks read a median of 1.2 frames. Around the hits the head lowers the audio
-  loss at high noise (0.175 -> 0.119 at sigma 0.8); away from them it raises it
-  (0.061 -> 0.100 there, 0.0100 -> 0.0103 at 0.2): the price of the 10x weighting.
-  Generated bounces also turn in mid-air (4.1 turns a 2 s clip against 2.6 wall hits
-  on the ceiling), and every turn is timed against the clicks.
+  the 2-core CPU, the transformer frozen (\`dit.tune_sync_head_only\`; 80 minutes: a
+  40-minute run, then resumed with its budget doubled, its learning rate restarting
+  at half its peak): its hit feature finds the hits in the transformer's clean-video
+  estimate (95, 89 and 83 % of its peaks within a frame of a true hit at noise 0.2,
+  0.5 and 0.8, on 48 clips), and its audio loss weighs the tokens around each hit
+  10x (\`dit.sync_click_weight\`; at 1x its output was still near zero after 350
+  steps). At five seeds a prompt the median is now 1 frame, 0.573 of the clicks fall
+  within a frame of a hit against 0.492 by chance, and 62.0 % of the hits have a
+  click within a frame against 51.0 %. Part of the median's gain is more clicks (4.1
+  a bounce clip, from 3.6, against 4.2 visual hits): paired with other clips' hits
+  the same clicks read a median of 1.4 frames. Around the hits the head lowers the
+  audio loss at high noise (0.175 -> 0.089 at sigma 0.8); away from them it raises
+  it (0.061 -> 0.090 there, 0.0100 -> 0.0104 at 0.2): the price of the 10x
+  weighting. Generated bounces also turn in mid-air (4.1 turns a 2 s clip against
+  2.6 wall hits on the ceiling), and every turn is timed against the clicks.
 - Through the engine at five seeds a prompt (\`deno task eval --seeds 5\`, 270 clips)
   this pack reads adherence 0.944, motion 0.933, sync 1.0, persistence 0.982; its
   transformer without the head read 0.947 / 0.933 / 2.0 / 0.983, and the first GPU
