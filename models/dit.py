@@ -128,7 +128,7 @@ class JointDiT(nn.Module):
             video, audio = video + fine(seconds), audio + fine(audio_seconds)
         return video.reshape(-1, d), audio  # (Nv, D), (Ta, D)
 
-    def forward(self, video, audio, sigma, text_tokens, text_mask, text_pooled):
+    def forward(self, video, audio, sigma, text_tokens, text_mask, text_pooled, with_hit_logits=False):
         # video: (B, C, T', H', W'), audio: (B, Ca, Ta), sigma: (B,)
         b, c, t, h, w = video.shape
         pt, ph, pw = self.geo.patch
@@ -152,12 +152,11 @@ class JointDiT(nn.Module):
         v = v.reshape(b, t // pt, h // ph, w // pw, c, pt, ph, pw).permute(0, 4, 1, 5, 2, 6, 3, 7)
         v = v.reshape(b, c, t, h, w)
         a = self.audio_out(x[:, n_video:]).transpose(1, 2)  # (B, Ca, Ta)
+        hit_logits = None  # the sync head's, for its hit loss in training (sync_head.py)
         if self.sync is not None:
-            a = a + self.sync(self.clean_video_estimate(video, sigma, v), x[:, n_video:])
-        return v, a
-
-    @staticmethod
-    def clean_video_estimate(video, sigma, velocity):
-        """x0 = x - sigma v, what the sync head reads; detached: the sound's losses do not
-        steer the picture."""
-        return (video - sigma[:, None, None, None, None] * velocity).detach()
+            # It reads the clean-video estimate x0 = x - sigma v, detached: the sound's
+            # losses do not steer the picture.
+            x0_video = (video - sigma[:, None, None, None, None] * v).detach()
+            correction, hit_logits = self.sync(x0_video, x[:, n_video:])
+            a = a + correction
+        return (v, a, hit_logits) if with_hit_logits else (v, a)

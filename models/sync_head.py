@@ -47,17 +47,15 @@ class SyncHead(nn.Module):
         k = self.frames_per_latent
         return f.reshape(b, -1, k, t).transpose(2, 3).reshape(b, f.shape[1] // k, t * k)
 
-    def hit_logits(self, x0_video):
-        """(B, frames) logit that each video frame is a wall hit. The first frame feature:
-        training also fits it to the world's hits (train.flow_loss), so that the rest of
-        the head has a schedule of clicks to follow from its first steps."""
-        return self.frame_features(x0_video)[:, 0]
-
     def forward(self, x0_video, audio_hidden):
-        """x0_video (B, C, T', H', W'), audio_hidden (B, Ta, D) -> audio velocity correction (B, Ca, Ta)."""
+        """x0_video (B, C, T', H', W'), audio_hidden (B, Ta, D) -> the audio velocity's
+        correction (B, Ca, Ta) and each video frame's logit of being a wall hit (B, frames):
+        the first frame feature, which training also fits to the world's hits
+        (train.flow_loss), so that the rest of the head has a schedule of clicks to follow
+        from its first steps."""
         frames = self.frame_features(x0_video)
         # Linear resampling from the frame rate to the audio token rate (4-D: onnxruntime's
         # Resize interpolates linearly on 2-D images).
         at_audio = F.interpolate(frames[..., None], size=(audio_hidden.shape[1], 1), mode="bilinear",
                                  align_corners=False)[..., 0]
-        return self.to_audio(torch.cat([audio_hidden.transpose(1, 2), at_audio], dim=1))
+        return self.to_audio(torch.cat([audio_hidden.transpose(1, 2), at_audio], dim=1)), frames[:, 0]

@@ -350,7 +350,9 @@ def flow_loss(model, x0_v, x0_a, clean_video_fraction, text, mask, pooled, hits=
     clean = (torch.rand(b, device=device) < clean_video_fraction if clean_video_fraction > 0
              else torch.zeros(b, dtype=torch.bool, device=device))
     x_v = torch.where(clean[:, None, None, None, None], x0_v, (1 - sv) * x0_v + sv * noise_v)
-    pred_v, pred_a = model(x_v, (1 - sa) * x0_a + sa * noise_a, sigma, text, mask, pooled)
+    hit_loss = hits is not None and model.sync is not None and hit_weight > 0
+    pred_v, pred_a, *hit_logits = model(x_v, (1 - sa) * x0_a + sa * noise_a, sigma, text, mask, pooled,
+                                        with_hit_logits=hit_loss)
     noisy = (~clean).float()  # a clean video has no velocity to learn
     video_loss = ((pred_v - (noise_v - x0_v)) ** 2).mean(dim=(1, 2, 3, 4))
     video_loss = (video_loss * noisy).sum() / noisy.sum().clamp(min=1)
@@ -361,11 +363,10 @@ def flow_loss(model, x0_v, x0_a, clean_video_fraction, text, mask, pooled, hits=
     near = F.max_pool1d(F.interpolate(hits[:, None], size=audio_error.shape[1], mode="nearest"), 3, 1, 1)[:, 0]
     weight = 1 + (click_weight - 1) * near
     loss = video_loss + (weight * audio_error).sum() / weight.sum()
-    if hit_weight == 0:
+    if not hit_loss:
         return loss
-    logits = model.sync.hit_logits(model.clean_video_estimate(x_v, sigma, pred_v))
     # ~2.6 hits in 24 frames: positives weighted by the share of negatives to positives.
-    bce = F.binary_cross_entropy_with_logits(logits, hits, pos_weight=torch.tensor(8.0, device=device))
+    bce = F.binary_cross_entropy_with_logits(hit_logits[0], hits, pos_weight=torch.tensor(8.0, device=device))
     return loss + hit_weight * bce
 
 

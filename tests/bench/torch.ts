@@ -42,10 +42,12 @@ export async function torchVsEmerge(
   // with the CPU-trained sync head); else the pack's architecture with random weights:
   // the timing is the same.
   const work = "models/.work/sync3";
-  try {
-    await Deno.stat(`${work}/dit.pt`);
-    if (packDir === "models/default") args.push("--work", work);
-  } catch { /* not on this machine */ }
+  if (packDir === "models/default") {
+    try {
+      await Deno.stat(`${work}/dit.pt`);
+      args.push("--work", work);
+    } catch { /* not on this machine */ }
+  }
   // The same ffmpeg Emerge encodes with, so the baseline writes the WAV and MP4 too.
   const ffmpeg = await findFfmpeg();
   if (ffmpeg) args.push("--ffmpeg", ffmpeg);
