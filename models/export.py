@@ -140,10 +140,14 @@ def parameter_count(module) -> int:
 def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_with, eval_per_combo=3) -> None:
     """Writes the ONNX graphs, tokenizer, eval prompts and manifest.
 
-    `trained_with`: {"hardware", "torch", "steps", "audio_pitch_ceiling"} of the
-    training run, which may have run elsewhere (a GPU) than this export.
+    `trained_with`: {"hardware", "torch", "steps", "audio_pitch_ceiling", and "init"
+    for a fine-tune (reuse.record_init's note)} of the training run, which may have run
+    elsewhere (a GPU) than this export.
     """
     os.makedirs(out, exist_ok=True)
+    init = trained_with.get("init", {})
+    clips = (f"{init['clips']} clips for the starting denoiser, {cfg.dit.pool_clips} for the fine-tune"
+             if "clips" in init else f"{cfg.dit.pool_clips} clips")
     g = cfg.geometry
     models = {k: m.to("cpu").eval() for k, m in models.items()}
     cv, ca, dt = g.latent_channels, g.audio_latent_channels, cfg.text.width
@@ -208,8 +212,8 @@ def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_wit
         "preview": {"latent_to_rgb": preview_state["latent_to_rgb"], "rgb_bias": preview_state["rgb_bias"]},
         "heldout": world.HELDOUT,
         "provenance": {
-            "trained_on": f"the synthetic audio-visual world of models/world.py ({cfg.dit.pool_clips} clips "
-                          "rendered once, excluding the held-out combinations)",
+            "trained_on": f"the synthetic audio-visual world of models/world.py ({clips} rendered once, "
+                          "excluding the held-out combinations)",
             "hardware": trained_with["hardware"],
             "torch": trained_with["torch"],
             "train_seconds": {k: round(v) for k, v in timings.items()},

@@ -96,18 +96,22 @@ in manifest.json never appear in training (nor in the text encoder's).
 ${params.join("\n")}
 
 ## Training
-${p.hardware}, torch ${p.torch}; ${
-    dit.tune_sync_head_only ? `sync head ${denoiserSteps}` : `denoiser ${denoiserSteps}`
-  }.${
+- Hardware: ${p.hardware}.
+- torch: ${
+    // A sync-head fine-tune's "denoiser" stage trained the head alone.
+    dit.tune_sync_head_only ? p.torch.replace("(denoiser)", "(sync head)") : p.torch}.
+- ${dit.tune_sync_head_only ? `Sync head: ${denoiserSteps}` : `Denoiser: ${denoiserSteps}`}.${
     p.audio_pitch_ceiling != null
-      ? ` Audio autoencoder checked before the denoiser: pitch read right on ${
+      ? `
+- Audio autoencoder checked before the denoiser: pitch read right on ${
         Math.round(p.audio_pitch_ceiling * 100)
       } % of autoencoded clips.`
       : ""
   }
-Total ${
+- Total ${
     (seconds / 60).toFixed(0)
-  } minutes. Reproduce with \`deno task train\` (CPU) or \`sh models/train_gpu.sh OUT\` (one CUDA GPU, ~9 minutes).
+  } minutes. A fresh pack: \`deno task train\` (CPU) or \`sh models/train_gpu.sh OUT\` (one CUDA GPU, ~9
+  minutes); the runs that made the default pack, one after the other: models/README.md.
 
 | stage | time |
 |---|---|

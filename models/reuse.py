@@ -76,33 +76,41 @@ def record_init(work: str, source: str | None, step: int) -> None:
     if os.path.exists(os.path.join(source, "config.json")):
         dit = read_config(source).dit
         record.update(batch=dit.batch, clips=dit.pool_clips)
-    for name, key in (("hardware.json", "hardware"), ("timings.json", "dit")):
+    for name, key in (("hardware.json", "hardware"), ("hardware.json", "torch"), ("timings.json", "dit")):
         if os.path.exists(os.path.join(source, name)):
             with open(os.path.join(source, name)) as f:
                 value = json.load(f).get(key)
-            if value is not None:  # a run's hardware: the clause before " for <its stages>"
-                record[key] = value.split(" for ")[0] if key == "hardware" else round(value)
+            if value is None:
+                continue
+            # A run's hardware is the clause before " for <its stages>", its denoiser's
+            # torch the one before " (denoiser)" (describe_run writes both that way).
+            record[key] = (value.split(" for ")[0] if key == "hardware"
+                           else value.split(" (denoiser)")[0].split("; ")[0] if key == "torch"
+                           else round(value))
     with open(path, "w") as f:
         json.dump(record, f)
 
 
 def describe_run(work: str, hardware: str, torch_version: str) -> dict:
     """hardware.json's record of this run, naming the reused stages' origin and the
-    denoiser's starting point if any."""
-    record = {"hardware": hardware, "torch": torch_version}
-    path = os.path.join(work, "reused.json")
-    if os.path.exists(path):
+    denoiser's starting point if any, with the torch each was trained with."""
+    def read(name):
+        path = os.path.join(work, name)
+        if not os.path.exists(path):
+            return None
         with open(path) as f:
-            r = json.load(f)
-        record = {
-            "hardware": f"{hardware} for the latent pool and the denoiser; the text encoder and "
-                        f"autoencoders reused from run {r['from']} ({r['hardware']})",
-            "torch": f"{torch_version} (denoiser); {r['torch']} (reused stages)",
-        }
-    path = os.path.join(work, "dit_init.json")
-    if os.path.exists(path):
-        with open(path) as f:
-            init = json.load(f)
+            return json.load(f)
+    reused, init = read("reused.json"), read("dit_init.json")
+    torches = [f"{torch_version} (denoiser)" if reused or (init and "torch" in init) else torch_version]
+    if init and "torch" in init:  # the start was trained elsewhere, maybe on another torch
+        torches.append(f"{init['torch']} (its starting denoiser)")
+    record = {"hardware": hardware}
+    if reused:
+        torches.append(f"reused stages: {reused['torch']}")
+        record["hardware"] = (f"{hardware} for the latent pool and the denoiser; the text encoder and "
+                              f"autoencoders reused from run {reused['from']} ({reused['hardware']})")
+    record["torch"] = "; ".join(torches)
+    if init:
         facts = [f"its step {init['step']}"]
         if "batch" in init:
             facts[0] += f" of batch {init['batch']}, {init['clips']} clips"

@@ -577,6 +577,14 @@ def main() -> None:
     trained_with["steps"] = {n: (state.get("steps") if n != "dit" else state["step"])
                              for n in MODEL_STAGES for state in [stages[n].load()]}
     trained_with["audio_pitch_ceiling"] = stages["audio_ae"].load().get("pitch_ceiling")
+    init_path = os.path.join(args.work, "dit_init.json")
+    if os.path.exists(init_path):  # a fine-tune: its starting denoiser's training is part of the pack's
+        with open(init_path) as f:
+            trained_with["init"] = json.load(f)
+        if "dit" in trained_with["init"]:  # listed just before this run's denoiser stage
+            start = {f"starting denoiser (run {trained_with['init']['from']})": trained_with["init"]["dit"]}
+            timings = {**{k: v for k, v in timings.items() if k != "dit"}, **start,
+                       **({"dit": timings["dit"]} if "dit" in timings else {})}
     export_pack(cfg, models, tokenizer, stages["preview"].load(), args.out, timings, trained_with, args.eval_clips)
     write_eval_clips(cfg, models, tokenizer, os.path.join(args.work, "eval"), args.eval_clips, DEVICE)
     log(f"pack written to {args.out}")

@@ -228,11 +228,13 @@ print(json.dumps([max(float((a[k] - b[k]).abs().max()) for k in a),
       );
       assert.ok(source > 0.01, `the source's modulation is ~zero (${source})`);
       assert.ok(moved > 0 && moved < source / 2, `fine-tune moved the weights by ${moved}`);
-      const { hardware } = JSON.parse(await Deno.readTextFile(`${tuned}/hardware.json`));
+      const { hardware, torch } = JSON.parse(await Deno.readTextFile(`${tuned}/hardware.json`));
       assert.match(
         hardware,
         /; the denoiser fine-tuned from run [^ ]+'s \(its step \d+ of batch \d+, \d+ clips, \d+ s, on .+\)$/,
       );
+      // Each network's torch: this run's, the starting denoiser's, the reused stages'.
+      assert.match(torch, /^\S+ \(denoiser\); \S+ \(its starting denoiser\); reused stages: \S+/);
       // With every video clean, the model sees the clean latents and no video loss: the
       // video head gets no gradient, the audio head does.
       const grads = JSON.parse(
