@@ -19,6 +19,15 @@ from config import PackConfig, read_config, write_config
 REUSED = ("text", "video_ae", "audio_ae", "sharpen_decoder", "preview")
 
 
+def read_record(folder: str, name: str) -> dict | None:
+    """One of a run's JSON records (hardware.json, timings.json, ...), None if absent."""
+    path = os.path.join(folder, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
 def copy_stages(source: str, work: str, names=REUSED) -> None:
     """Copies the complete checkpoints of `names` from `source` into `work`."""
     for name in names:
@@ -47,60 +56,52 @@ def reuse_stages(source: str, work: str, fresh: PackConfig) -> PackConfig:
     cfg = read_config(source)
     cfg.dit = fresh.dit
     copy_stages(source, work)
-    recorded = {"hardware": "not recorded", "torch": "not recorded"}
-    if os.path.exists(os.path.join(source, "hardware.json")):
-        with open(os.path.join(source, "hardware.json")) as f:
-            recorded = json.load(f)
+    recorded = read_record(source, "hardware.json") or {"hardware": "not recorded", "torch": "not recorded"}
     with open(os.path.join(work, "reused.json"), "w") as f:
         json.dump({"from": os.path.basename(os.path.normpath(source)), "stages": list(REUSED), **recorded}, f)
-    if os.path.exists(os.path.join(source, "timings.json")):
-        with open(os.path.join(source, "timings.json")) as f:
-            timings = {k: v for k, v in json.load(f).items() if k not in ("bank", "pool", "dit")}
+    timings = read_record(source, "timings.json")
+    if timings is not None:
         with open(os.path.join(work, "timings.json"), "w") as f:
-            json.dump(timings, f, indent=1)
+            json.dump({k: v for k, v in timings.items() if k not in ("bank", "pool", "dit")}, f, indent=1)
     return cfg
 
 
-def record_init(work: str, source: str | None, step: int) -> None:
+def forget_init(work: str) -> None:
+    """Removes the note of an earlier try with --init-dit that was stopped before its
+    denoiser started: this run starts afresh, and the note would name a start that did
+    not happen."""
+    path = os.path.join(work, "dit_init.json")
+    if os.path.exists(path):
+        os.remove(path)
+
+
+def record_init(work: str, source: str, step: int) -> None:
     """Notes in `work` that its denoiser starts from `source`'s (at `step`), so that
     describe_run names it on every run of `work`, resumed ones too. Called before the
-    denoiser starts; with no source it removes the note of an earlier try that was
-    stopped before then, which would name a start that did not happen."""
-    path = os.path.join(work, "dit_init.json")
-    if source is None:
-        if os.path.exists(path):
-            os.remove(path)
-        return
+    denoiser starts."""
     record = {"from": os.path.basename(os.path.normpath(source)), "step": step}
     # What the starting denoiser was trained on and where, when its run recorded it.
     if os.path.exists(os.path.join(source, "config.json")):
         dit = read_config(source).dit
         record.update(batch=dit.batch, clips=dit.pool_clips)
-    for name, key in (("hardware.json", "hardware"), ("hardware.json", "torch"), ("timings.json", "dit")):
-        if os.path.exists(os.path.join(source, name)):
-            with open(os.path.join(source, name)) as f:
-                value = json.load(f).get(key)
-            if value is None:
-                continue
-            # A run's hardware is the clause before " for <its stages>", its denoiser's
-            # torch the one before " (denoiser)" (describe_run writes both that way).
-            record[key] = (value.split(" for ")[0] if key == "hardware"
-                           else value.split(" (denoiser)")[0].split("; ")[0] if key == "torch"
-                           else round(value))
-    with open(path, "w") as f:
+    # describe_run writes a run's hardware as "<where> for <its stages>..." and its
+    # torch as "<version> (denoiser); ..." when it names more than one.
+    ran = read_record(source, "hardware.json") or {}
+    if "hardware" in ran:
+        record["hardware"] = ran["hardware"].split(" for ")[0]
+    if "torch" in ran:
+        record["torch"] = ran["torch"].split(" (denoiser)")[0].split("; ")[0]
+    timings = read_record(source, "timings.json") or {}
+    if "dit" in timings:
+        record["dit"] = round(timings["dit"])
+    with open(os.path.join(work, "dit_init.json"), "w") as f:
         json.dump(record, f)
 
 
 def describe_run(work: str, hardware: str, torch_version: str) -> dict:
     """hardware.json's record of this run, naming the reused stages' origin and the
     denoiser's starting point if any, with the torch each was trained with."""
-    def read(name):
-        path = os.path.join(work, name)
-        if not os.path.exists(path):
-            return None
-        with open(path) as f:
-            return json.load(f)
-    reused, init = read("reused.json"), read("dit_init.json")
+    reused, init = read_record(work, "reused.json"), read_record(work, "dit_init.json")
     torches = [f"{torch_version} (denoiser)" if reused or (init and "torch" in init) else torch_version]
     if init and "torch" in init:  # the start was trained elsewhere, maybe on another torch
         torches.append(f"{init['torch']} (its starting denoiser)")

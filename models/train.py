@@ -29,7 +29,7 @@ from audio_ae import AudioDecoder, AudioEncoder  # noqa: E402
 from config import PackConfig, apply_overrides, gpu_config, quick_config, read_config, write_config  # noqa: E402
 from data import ClipBank, attribute_targets, random_captions  # noqa: E402
 from dit import JointDiT  # noqa: E402
-from reuse import describe_run, record_init, reuse_stages  # noqa: E402
+from reuse import describe_run, forget_init, read_record, record_init, reuse_stages  # noqa: E402
 from text import TextEncoder, Tokenizer  # noqa: E402
 from video_ae import PreviewDecoder, VideoDecoder, VideoEncoder  # noqa: E402
 
@@ -500,7 +500,9 @@ def main() -> None:
     if not os.path.exists(stages["dit"].path):
         if args.init_dit:
             init_dit = torch.load(os.path.join(args.init_dit, "dit.pt"), map_location="cpu", weights_only=False)
-        record_init(args.work, args.init_dit, init_dit["step"] if init_dit else 0)
+            record_init(args.work, args.init_dit, init_dit["step"])
+        else:
+            forget_init(args.work)
     timings_path = os.path.join(args.work, "timings.json")
     timings = json.load(open(timings_path)) if os.path.exists(timings_path) else {}
 
@@ -570,19 +572,16 @@ def main() -> None:
 
     from export import export_pack  # noqa: E402 (after training: export needs only the models)
     from sample import write_eval_clips  # noqa: E402
-    trained_with = {"hardware": "not recorded (trained before hardware.json)", "torch": "not recorded"}
-    if os.path.exists(hardware_path):
-        with open(hardware_path) as f:
-            trained_with = json.load(f)
+    trained_with = read_record(args.work, "hardware.json") or {
+        "hardware": "not recorded (trained before hardware.json)", "torch": "not recorded"}
     trained_with["steps"] = {n: (state.get("steps") if n != "dit" else state["step"])
                              for n in MODEL_STAGES for state in [stages[n].load()]}
     trained_with["audio_pitch_ceiling"] = stages["audio_ae"].load().get("pitch_ceiling")
-    init_path = os.path.join(args.work, "dit_init.json")
-    if os.path.exists(init_path):  # a fine-tune: its starting denoiser's training is part of the pack's
-        with open(init_path) as f:
-            trained_with["init"] = json.load(f)
-        if "dit" in trained_with["init"]:  # listed just before this run's denoiser stage
-            start = {f"starting denoiser (run {trained_with['init']['from']})": trained_with["init"]["dit"]}
+    init = read_record(args.work, "dit_init.json")
+    if init is not None:  # a fine-tune: its starting denoiser's training is part of the pack's
+        trained_with["init"] = init
+        if "dit" in init:  # listed just before this run's denoiser stage
+            start = {f"starting denoiser (run {init['from']})": init["dit"]}
             timings = {**{k: v for k, v in timings.items() if k != "dit"}, **start,
                        **({"dit": timings["dit"]} if "dit" in timings else {})}
     export_pack(cfg, models, tokenizer, stages["preview"].load(), args.out, timings, trained_with, args.eval_clips)
