@@ -4,8 +4,8 @@ Each bounce scene's true video is encoded and, at every step, put in at the step
 noise level (x = (1 - s) x0 + s noise, the same noise throughout: replacement
 sampling), so only the audio is generated. A denoiser that ties the modalities
 puts its clicks on the video's wall hits; `deno task eval --clips OUT` reads them
-off (its sync line ends with the share of clicks within a frame of a hit: ~0.34
-if they fall at random, 1.0 on ground truth).
+off (its sync line ends with the share of clicks within a frame of a hit, 1.0 on
+ground truth, and the same share by chance: ~0.33 on these clips).
 
     OPENBLAS_NUM_THREADS=2 /usr/bin/python3 models/probe_sync.py --work models/.work/outline --out /tmp/sync
     deno task eval --clips /tmp/sync

@@ -20,11 +20,15 @@ export function formatReport(report: EvalReport): string {
       row(name, cell(report.heldout[name]), cell(report.training[name]))
     ),
     `sync        median |visual hit - click| ${
-      report.syncFrames === null ? "n/a" : `${fixed(report.syncFrames)} frames`
+      report.syncFrames === null
+        ? "n/a"
+        : `${fixed(report.syncFrames)} frames${byChance(report.syncFramesChance)}`
     } over ${report.syncHits} hits in ${bounce} bounce clips; ${
       report.clickPrecision === null
         ? "no clicks"
-        : `${fixed(report.clickPrecision)} of ${report.syncClicks} clicks within a frame of a hit`
+        : `${fixed(report.clickPrecision)} of ${report.syncClicks} clicks within a frame of a hit${
+          byChance(report.clickPrecisionChance)
+        }`
     }`,
     `persistence ${fixed(report.persistence)} (${single}/${frames} frames show exactly one object)`,
   ];
@@ -38,6 +42,11 @@ export function summaryLine(report: EvalReport): string {
   const sync = report.syncFrames === null ? "nan" : fixed(report.syncFrames);
   return `eval: adherence=${fixed(report.adherence)} motion=${fixed(report.motion)} ` +
     `sync_frames=${sync} persistence=${fixed(report.persistence)} clips=${report.clips.length}`;
+}
+
+/** " (X by chance)": the same reading with each clip's clicks on other clips' hits. */
+function byChance(value: number | null): string {
+  return value === null ? "" : ` (${fixed(value)} by chance)`;
 }
 
 function fixed(value: number): string {

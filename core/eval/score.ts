@@ -7,7 +7,7 @@ import type { Clip } from "./clip.ts";
 import { clickFrames, detectPitch } from "./audio.ts";
 import { EvalError } from "./errors.ts";
 import { analyzeMotion } from "./motion.ts";
-import { median } from "./_stats.ts";
+import { chanceSync, hitOffsets, ownSync } from "./sync.ts";
 import { analyzeVideo } from "./video.ts";
 import { ATTRIBUTE_NAMES, type Attributes, STATIC_ATTRIBUTES } from "./world.ts";
 
@@ -64,6 +64,14 @@ export interface EvalReport {
   clickPrecision: number | null;
   /** Number of clicks behind `clickPrecision`. */
   syncClicks: number;
+  /**
+   * `syncFrames` and `clickPrecision` by chance: each bounce clip's clicks against the
+   * hits of the other bounce clips of its length (sync.ts); null without such pairs.
+   * A denoiser that times its clicks to the picture reads well below the first and
+   * above the second.
+   */
+  syncFramesChance: number | null;
+  clickPrecisionChance: number | null;
   /** Fraction of frames in which exactly one object is visible. */
   persistence: number;
 }
@@ -80,9 +88,11 @@ export function scoreClip(clip: Clip, index = 0): ClipScore {
     motion,
     pitch: detectPitch(clip.waveform, clip.sampleRate),
   };
-  const clicks = clickFrames(clip.waveform, clip.sampleRate, clip.fps);
-  const frames = frameCount(clip);
-  const nearest = (hit: number) => Math.min(frames, ...clicks.map((c) => Math.abs(c - hit)));
+  const track = {
+    frames: frameCount(clip),
+    visualHits: hits,
+    clicks: clickFrames(clip.waveform, clip.sampleRate, clip.fps),
+  };
   return {
     id: clip.id ?? `clip${index}`,
     heldout: clip.heldout,
@@ -91,11 +101,11 @@ export function scoreClip(clip: Clip, index = 0): ClipScore {
     correct: Object.fromEntries(
       ATTRIBUTE_NAMES.map((name) => [name, detected[name] === clip.attributes[name]]),
     ) as Record<AttributeName, boolean>,
-    frames,
+    frames: track.frames,
     singleObjectFrames: video.objectCounts.filter((n) => n === 1).length,
-    visualHits: hits,
-    clicks,
-    offsets: hits.map(nearest),
+    visualHits: track.visualHits,
+    clicks: track.clicks,
+    offsets: hitOffsets(track, track),
   };
 }
 
@@ -116,10 +126,7 @@ export function scoreClips(clips: readonly Clip[]): EvalReport {
   const judged = overAllClips ? scores : heldout;
   const staticRight = judged.flatMap((s) => STATIC_ATTRIBUTES.map((name) => s.correct[name]));
   const bounce = scores.filter((s) => s.expected.motion === "bounce");
-  const offsets = bounce.flatMap((s) => s.offsets);
-  const onHit = bounce.flatMap((s) =>
-    s.clicks.map((click) => s.visualHits.some((hit) => Math.abs(hit - click) <= 1))
-  );
+  const sync = ownSync(bounce), chance = chanceSync(bounce);
   const frames = scores.reduce((sum, s) => sum + s.frames, 0);
   return {
     clips: scores,
@@ -128,10 +135,12 @@ export function scoreClips(clips: readonly Clip[]): EvalReport {
     overAllClips,
     adherence: fraction(staticRight),
     motion: fraction(judged.map((s) => s.correct.motion)),
-    syncFrames: offsets.length > 0 ? median(offsets) : null,
-    syncHits: offsets.length,
-    clickPrecision: onHit.length > 0 ? fraction(onHit) : null,
-    syncClicks: onHit.length,
+    syncFrames: sync.frames,
+    syncHits: sync.hits,
+    clickPrecision: sync.precision,
+    syncClicks: sync.clicks,
+    syncFramesChance: chance?.frames ?? null,
+    clickPrecisionChance: chance?.precision ?? null,
     persistence: frames > 0 ? scores.reduce((sum, s) => sum + s.singleObjectFrames, 0) / frames : 0,
   };
 }
