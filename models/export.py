@@ -146,7 +146,7 @@ def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_wit
     """
     os.makedirs(out, exist_ok=True)
     init = trained_with.get("init", {})
-    clips = (f"{init['clips']} clips for the starting denoiser, {cfg.dit.pool_clips} for the fine-tune"
+    clips = (f"{init['clips']} clips for the starting denoiser and {cfg.dit.pool_clips} for the fine-tune, each"
              if "clips" in init else f"{cfg.dit.pool_clips} clips")
     g = cfg.geometry
     models = {k: m.to("cpu").eval() for k, m in models.items()}
