@@ -43,12 +43,6 @@ export interface Velocity {
 /** Which video decoder: the full one for outputs, the tiny one for previews. */
 export type VideoDecoder = "final" | "preview";
 
-/**
- * Which audio decoder: the full one for outputs, or for previews the pack's
- * half-rate one when it has one (its waveforms are then shorter: rate = samples / seconds).
- */
-export type AudioDecoder = "final" | "preview";
-
 /** Time spent inside model calls, by component; the bench divides wall time by it. */
 export interface ModelStats {
   calls: number;
@@ -86,12 +80,7 @@ export interface Backend {
     options?: RunOptions,
   ): Promise<Float32Array>;
   /** `rows` audio latents, concatenated, to mono waveforms [rows, S]. */
-  decodeAudio(
-    latents: Float32Array,
-    rows: number,
-    geometry: ClipGeometry,
-    which?: AudioDecoder,
-  ): Promise<Float32Array>;
+  decodeAudio(latents: Float32Array, rows: number, geometry: ClipGeometry): Promise<Float32Array>;
   /** Cumulative since creation; copy it to diff. */
   stats(): ModelStats;
   close(): Promise<void>;
@@ -170,13 +159,8 @@ export class DelegatingBackend implements Backend {
     return this.inner.decodeVideo(latents, rows, geometry, which, options);
   }
 
-  decodeAudio(
-    latents: Float32Array,
-    rows: number,
-    geometry: ClipGeometry,
-    which?: AudioDecoder,
-  ): Promise<Float32Array> {
-    return this.inner.decodeAudio(latents, rows, geometry, which);
+  decodeAudio(latents: Float32Array, rows: number, geometry: ClipGeometry): Promise<Float32Array> {
+    return this.inner.decodeAudio(latents, rows, geometry);
   }
 
   stats(): ModelStats {

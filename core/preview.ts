@@ -99,10 +99,8 @@ export async function renderPreview(
   for (const part of parts) {
     if (!stillWanted()) return;
     if (part === "audio") {
-      const audio = await backend.decodeAudio(x0.subarray(g.videoSize), 1, g, "preview");
-      // The pack's preview decoder, if it has one, sounds at a lower rate than the clip.
-      const sampleRate = Math.round(audio.length / g.seconds);
-      deliver({ kind: "audio", step, sigma, audio, sampleRate });
+      const audio = await backend.decodeAudio(x0.subarray(g.videoSize), 1, g);
+      deliver({ kind: "audio", step, sigma, audio, sampleRate: g.sampleRate });
       continue;
     }
     const video = x0.subarray(0, g.videoSize);

@@ -27,9 +27,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       const { part, options } = message;
       const pack = await loadPack(message.packDir, {
         // Linear frames need no model at all.
-        // The audio decoder backs a pack without a preview one (backend.AudioDecoder).
         components: part === "audio"
-          ? ["audio_preview_decoder", "audio_decoder"]
+          ? ["audio_decoder"]
           : options.mode === "linear"
           ? []
           : ["preview_decoder"],

@@ -41,10 +41,10 @@ Deno.test({
       assert.deepEqual(parts.map((p) => `${p.kind}@${p.step}`).sort(), ["audio@3", "video@3"]);
       for (const p of parts) {
         if (p.kind === "video") assert.equal(p.frames.length, geometry.frames);
-        else assert.equal(p.audio.length, geometry.seconds * p.sampleRate);
+        else assert.equal(p.audio.length, geometry.samples);
       }
       const stats = renderer.stats().byComponent;
-      assert.deepEqual([stats.preview_decoder?.calls, stats.audio_preview_decoder?.calls], [1, 1]);
+      assert.deepEqual([stats.preview_decoder?.calls, stats.audio_decoder?.calls], [1, 1]);
     } finally {
       await renderer.close();
     }

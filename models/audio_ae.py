@@ -8,7 +8,6 @@ phase of a steady sinusoid at the bin's centre frequency (phase advances
 (250 Hz = bin 8, 1500 Hz = bin 48 at 31.25 Hz a bin), and it keeps clicks within
 one STFT frame. Real audio needs a learned vocoder (Vocos-like) in its place.
 """
-import dataclasses
 import math
 
 import torch
@@ -170,35 +169,3 @@ class AudioDecoder(nn.Module):
 
     def forward(self, latent):
         return self.synthesizer(self.log_magnitude(latent)).clamp(-1, 1)
-
-
-class AudioPreviewDecoder(nn.Module):
-    """The audio decoder at half the sample rate, for live previews: ~3x cheaper, no
-    training. Bins k of the 512-point STFT at 16 kHz and of a 256-point one at 8 kHz
-    share their frequency (31.25 Hz k), so the decoder's first 129 bins (up to 4 kHz;
-    the world's tones are at 250 and 1500 Hz) are the half-rate spectrum as they are,
-    with the same frames (hop 64 at 8 kHz is hop 128 at 16 kHz). Its last convolution
-    computes only those bins, and a 256-point synthesizer sounds them: a tone's STFT
-    magnitude grows with the transform's length, so the waveform is halved to match
-    (synthesis is linear in magnitude, and the phase-locking ArgMax ignores scale).
-    Clicks lose what is above 4 kHz: a preview's sound."""
-
-    def __init__(self, decoder: AudioDecoder, geo: Geometry, log_floor: float):
-        super().__init__()
-        half = dataclasses.replace(geo, n_fft=geo.n_fft // 2, hop=geo.hop // 2, sample_rate=geo.sample_rate // 2)
-        self.bins = half.n_fft // 2 + 1
-        self.norm = decoder.norm
-        last = decoder.net[-1]
-        kept = nn.Conv1d(last.in_channels, self.bins, last.kernel_size[0], padding=last.padding[0])
-        with torch.no_grad():
-            kept.weight.copy_(last.weight[: self.bins])
-            kept.bias.copy_(last.bias[: self.bins])
-        self.net = nn.Sequential(*list(decoder.net)[:-1], kept)
-        self.register_buffer("mean", decoder.spectrum_norm.mean[:, : self.bins].clone())
-        self.register_buffer("std", decoder.spectrum_norm.std[:, : self.bins].clone())
-        self.synthesizer = Synthesizer(half, log_floor)
-        self.gain = half.n_fft / geo.n_fft
-
-    def forward(self, latent):
-        log_mag = self.net(self.norm.denormalize(latent)) * self.std + self.mean
-        return (self.synthesizer(log_mag) * self.gain).clamp(-1, 1)

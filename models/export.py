@@ -10,7 +10,6 @@ import time
 import torch
 
 import world
-from audio_ae import AudioPreviewDecoder
 from video_ae import depth_to_space
 
 
@@ -179,10 +178,6 @@ def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_wit
                                        {"latent": video_latent}, {"frames": frames}),
         "audio_decoder": export_onnx(models["audio_decoder"], (ex_a,), path("audio_decoder"),
                                      {"latent": audio_latent}, {"waveform": ("float32", ["batch", "samples"])}),
-        "audio_preview_decoder": export_onnx(
-            AudioPreviewDecoder(models["audio_decoder"], g, cfg.audio_ae.log_floor), (ex_a,),
-            path("audio_preview_decoder"), {"latent": audio_latent},
-            {"waveform": ("float32", ["batch", "samples"])}),
         "video_encoder": export_onnx(models["video_encoder"], (torch.rand(1, 24, 64, 64, 3),),
                                      path("video_encoder"), {"frames": frames}, {"latent": video_latent}),
         "audio_encoder": export_onnx(models["audio_encoder"], (torch.rand(1, 32000) * 0.1,),
@@ -200,10 +195,7 @@ def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_wit
               "video_decoder": parameter_count(models["video_decoder"]),
               "preview_decoder": parameter_count(models["preview"]),
               "audio_encoder": parameter_count(models["audio_encoder"]),
-              "audio_decoder": parameter_count(models["audio_decoder"]),
-              # The audio decoder's own weights, less the bins it leaves out.
-              "audio_preview_decoder": parameter_count(
-                  AudioPreviewDecoder(models["audio_decoder"], g, cfg.audio_ae.log_floor))}
+              "audio_decoder": parameter_count(models["audio_decoder"])}
     manifest = {
         "format": "emerge-pack/1",
         "name": "emerge-tiny-av",
@@ -212,8 +204,7 @@ def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_wit
         "tokenizer": {"file": "tokenizer.json", "max_length": g.max_tokens, "pad_id": 0},
         "video": {"fps": g.fps, "latent_channels": cv, "temporal_compression": g.temporal_compression,
                   "spatial_compression": g.spatial_compression, "patch": list(g.patch)},
-        "audio": {"sample_rate": g.sample_rate, "latent_rate": g.audio_latent_rate, "latent_channels": ca,
-                  "preview_sample_rate": g.sample_rate // 2},  # AudioPreviewDecoder's
+        "audio": {"sample_rate": g.sample_rate, "latent_rate": g.audio_latent_rate, "latent_channels": ca},
         "sizes": [{"name": n, "width": w, "height": h} for n, (w, h) in world.SIZES.items()],
         "durations": list(world.DURATIONS),
         "sampler": {"scheduler": "euler", "steps": cfg.sampler.steps, "shift": cfg.sampler.shift,

@@ -88,8 +88,6 @@ in manifest.json never appear in training (nor in the text encoder's).
   }
 - Preview decoder: one 3x3 convolution and a 1x1 per latent cell, distilled from the
   video decoder; and a least-squares latent->RGB map (manifest.preview).
-- Audio preview decoder: the audio decoder at 8 kHz, no training of its own: its first
-  129 bins (up to 4 kHz) sounded by a 256-point synthesizer.
 - Sampler defaults: Euler, ${sampler.steps} steps, shift ${sampler.shift}, guidance video
   ${sampler.guidance_video} / audio ${sampler.guidance_audio}.
 

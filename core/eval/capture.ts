@@ -4,7 +4,7 @@
  * what the decoders produced (no MP4 round trip), and the parity test compares the
  * latents with PyTorch's.
  */
-import { type AudioDecoder, DelegatingBackend, type VideoDecoder } from "../backend.ts";
+import { DelegatingBackend, type VideoDecoder } from "../backend.ts";
 import type { ClipGeometry } from "../geometry.ts";
 
 /**
@@ -33,10 +33,9 @@ export class CapturingBackend extends DelegatingBackend {
     latents: Float32Array,
     rows: number,
     geometry: ClipGeometry,
-    which: AudioDecoder = "final",
   ): Promise<Float32Array> {
-    const waveform = await this.inner.decodeAudio(latents, rows, geometry, which);
-    if (which === "final") Object.assign(this, { audioLatent: latents.slice(), waveform });
+    const waveform = await this.inner.decodeAudio(latents, rows, geometry);
+    Object.assign(this, { audioLatent: latents.slice(), waveform });
     return waveform;
   }
 }

@@ -33,7 +33,6 @@ export const TENSOR_CONTRACT = {
   video_decoder: { inputs: ["latent"], outputs: ["frames"] },
   preview_decoder: { inputs: ["latent"], outputs: ["frames"] },
   audio_decoder: { inputs: ["latent"], outputs: ["waveform"] },
-  audio_preview_decoder: { inputs: ["latent"], outputs: ["waveform"] },
   video_encoder: { inputs: ["frames"], outputs: ["latent"] },
   audio_encoder: { inputs: ["waveform"], outputs: ["latent"] },
 } as const;
@@ -55,8 +54,6 @@ const manifestSchema = z.object({
     video_decoder: component,
     audio_decoder: component,
     preview_decoder: component,
-    // The audio decoder at audio.preview_sample_rate, for previews (models/audio_ae.py).
-    audio_preview_decoder: component.optional(),
     video_encoder: component.optional(),
     audio_encoder: component.optional(),
   }),
@@ -76,8 +73,6 @@ const manifestSchema = z.object({
     sample_rate: positiveInt,
     latent_rate: positive,
     latent_channels: positiveInt,
-    /** The audio_preview_decoder's sample rate. */
-    preview_sample_rate: positiveInt.optional(),
   }),
   sizes: z.array(z.object({ name: z.string().min(1), width: positiveInt, height: positiveInt }))
     .min(1),

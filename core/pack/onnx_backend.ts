@@ -6,7 +6,6 @@
  */
 import * as ort from "onnxruntime-node";
 import type {
-  AudioDecoder,
   Backend,
   DenoiseBatch,
   ModelStats,
@@ -220,17 +219,12 @@ export class OnnxBackend implements Backend {
     latents: Float32Array,
     rows: number,
     geometry: ClipGeometry,
-    which: AudioDecoder = "final",
   ): Promise<Float32Array> {
-    const rate = this.#pack.manifest.audio.preview_sample_rate;
-    const preview = which === "preview" && rate !== undefined &&
-      this.#pack.sessions.audio_preview_decoder !== undefined;
-    const component = preview ? "audio_preview_decoder" : "audio_decoder";
     const feeds = {
-      latent: tensor(this.#pack, component, "latent", latents, [rows, ...geometry.audio]),
+      latent: tensor(this.#pack, "audio_decoder", "latent", latents, [rows, ...geometry.audio]),
     };
-    const [waveform] = await this.#run(component, feeds, {
-      waveform: [rows, preview ? Math.round(geometry.seconds * rate) : geometry.samples],
+    const [waveform] = await this.#run("audio_decoder", feeds, {
+      waveform: [rows, geometry.samples],
     });
     return waveform!;
   }
