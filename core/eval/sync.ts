@@ -5,7 +5,7 @@
  *
  * Chance matters because a bounce clip has a hit every few frames: clicks at random
  * times land within a frame of one often (about half the time at ~4 hits in 24
- * frames), and the median hit is then ~1.5 frames from its nearest click. Chance
+ * frames), and the median hit is then 1-2 frames from its nearest click. Chance
  * holds each clip's clicks against the hits of every other bounce clip of its length,
  * the same clicks and the same hit density, only not this picture's.
  */
