@@ -19,17 +19,7 @@ export function formatReport(report: EvalReport): string {
     ...ATTRIBUTE_NAMES.map((name) =>
       row(name, cell(report.heldout[name]), cell(report.training[name]))
     ),
-    `sync        median |visual hit - click| ${
-      report.syncFrames === null
-        ? "n/a"
-        : `${fixed(report.syncFrames)} frames${byChance(report.syncFramesChance)}`
-    } over ${report.syncHits} hits in ${bounce} bounce clips; ${
-      report.clickPrecision === null
-        ? "no clicks"
-        : `${fixed(report.clickPrecision)} of ${report.syncClicks} clicks within a frame of a hit${
-          byChance(report.clickPrecisionChance)
-        }`
-    }`,
+    syncLine(report, bounce),
     `persistence ${fixed(report.persistence)} (${single}/${frames} frames show exactly one object)`,
   ];
   if (report.overAllClips) lines.push("no held-out clips: adherence and motion are over all clips");
@@ -42,6 +32,34 @@ export function summaryLine(report: EvalReport): string {
   const sync = report.syncFrames === null ? "nan" : fixed(report.syncFrames);
   return `eval: adherence=${fixed(report.adherence)} motion=${fixed(report.motion)} ` +
     `sync_frames=${sync} persistence=${fixed(report.persistence)} clips=${report.clips.length}`;
+}
+
+/**
+ * The median offset, then the share of hits with a click within a frame and of clicks
+ * within a frame of a hit, each beside its chance level (sync.ts).
+ */
+function syncLine(report: EvalReport, bounce: number): string {
+  const median = report.syncFrames === null
+    ? "n/a"
+    : `${fixed(report.syncFrames)} frames${byChance(report.syncFramesChance)}`;
+  const parts = [
+    `median |visual hit - click| ${median} over ${report.syncHits} hits in ${bounce} bounce clips`,
+  ];
+  if (report.hitsWithClick !== null) {
+    parts.push(
+      `${fixed(report.hitsWithClick)} of them with a click within a frame${
+        byChance(report.hitsWithClickChance)
+      }`,
+    );
+  }
+  parts.push(
+    report.clickPrecision === null
+      ? "no clicks"
+      : `${fixed(report.clickPrecision)} of ${report.syncClicks} clicks within a frame of a hit${
+        byChance(report.clickPrecisionChance)
+      }`,
+  );
+  return `sync        ${parts.join("; ")}`;
 }
 
 /** " (X by chance)": the same reading with each clip's clicks on other clips' hits. */

@@ -56,6 +56,8 @@ export interface EvalReport {
   syncFrames: number | null;
   /** Number of visual hits behind `syncFrames`. */
   syncHits: number;
+  /** Fraction of those hits with a click within one frame; null without hits. */
+  hitsWithClick: number | null;
   /**
    * Fraction of the clicks of bounce clips within one frame of a visual hit; null
    * without clicks. `syncFrames` looks from each hit to its nearest click, so extra
@@ -65,12 +67,13 @@ export interface EvalReport {
   /** Number of clicks behind `clickPrecision`. */
   syncClicks: number;
   /**
-   * `syncFrames` and `clickPrecision` by chance: each bounce clip's clicks against the
+   * `syncFrames`, `hitsWithClick` and `clickPrecision` by chance: each bounce clip's clicks against the
    * hits of the other bounce clips of its length (sync.ts); null without such pairs.
    * A denoiser that times its clicks to the picture reads well below the first and
-   * above the second.
+   * above the others.
    */
   syncFramesChance: number | null;
+  hitsWithClickChance: number | null;
   clickPrecisionChance: number | null;
   /** Fraction of frames in which exactly one object is visible. */
   persistence: number;
@@ -137,9 +140,11 @@ export function scoreClips(clips: readonly Clip[]): EvalReport {
     motion: fraction(judged.map((s) => s.correct.motion)),
     syncFrames: sync.frames,
     syncHits: sync.hits,
+    hitsWithClick: sync.recall,
     clickPrecision: sync.precision,
     syncClicks: sync.clicks,
     syncFramesChance: chance?.frames ?? null,
+    hitsWithClickChance: chance?.recall ?? null,
     clickPrecisionChance: chance?.precision ?? null,
     persistence: frames > 0 ? scores.reduce((sum, s) => sum + s.singleObjectFrames, 0) / frames : 0,
   };

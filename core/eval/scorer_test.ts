@@ -30,6 +30,8 @@ Deno.test("ground truth: >= 98 % of attributes right, clicks on every hit, one o
   // The same clicks against other clips' hits: far from them, and mostly off them.
   assert.ok(report.syncFramesChance !== null && report.syncFramesChance >= 1);
   assert.ok(report.clickPrecisionChance !== null && report.clickPrecisionChance < 0.6);
+  assert.equal(report.hitsWithClick, 1);
+  assert.ok(report.hitsWithClickChance !== null && report.hitsWithClickChance < 0.6);
   assert.equal(report.persistence, 1);
   assert.ok(report.adherence >= 0.98 && report.motion >= 0.98);
 });

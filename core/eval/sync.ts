@@ -27,6 +27,8 @@ export interface SyncScore {
   frames: number | null;
   /** Hits behind `frames`. */
   hits: number;
+  /** Share of hits with a click within one frame; null without hits. */
+  recall: number | null;
   /** Share of clicks within one frame of a hit; null without clicks. */
   precision: number | null;
   /** Clicks behind `precision`. */
@@ -72,6 +74,7 @@ function summarize(pairs: readonly (readonly [SyncTrack, SyncTrack])[]): SyncSco
   return {
     frames: offsets.length > 0 ? median(offsets) : null,
     hits: offsets.length,
+    recall: offsets.length > 0 ? offsets.filter((o) => o <= 1).length / offsets.length : null,
     precision: onHit.length > 0 ? onHit.filter(Boolean).length / onHit.length : null,
     clicks: onHit.length,
   };
