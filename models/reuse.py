@@ -102,9 +102,10 @@ def describe_run(work: str, hardware: str, torch_version: str) -> dict:
     """hardware.json's record of this run, naming the reused stages' origin and the
     denoiser's starting point if any, with the torch each was trained with."""
     reused, init = read_record(work, "reused.json"), read_record(work, "dit_init.json")
-    torches = [f"{torch_version} (denoiser)" if reused or (init and "torch" in init) else torch_version]
-    if init and "torch" in init:  # the start was trained elsewhere, maybe on another torch
-        torches.append(f"{init['torch']} (its starting denoiser)")
+    start_torch = (init or {}).get("torch")  # the start was trained elsewhere, maybe on another torch
+    torches = [f"{torch_version} (denoiser)" if reused or start_torch else torch_version]
+    if start_torch:
+        torches.append(f"{start_torch} (its starting denoiser)")
     record = {"hardware": hardware}
     if reused:
         torches.append(f"reused stages: {reused['torch']}")

@@ -504,7 +504,7 @@ def main() -> None:
         else:
             forget_init(args.work)
     timings_path = os.path.join(args.work, "timings.json")
-    timings = json.load(open(timings_path)) if os.path.exists(timings_path) else {}
+    timings = read_record(args.work, "timings.json") or {}
 
     def save_timings():
         with open(timings_path, "w") as f:

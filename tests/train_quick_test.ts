@@ -206,13 +206,17 @@ print(json.dumps([diff, float(new.fine_time.weight.grad.abs().sum())]))`,
       },
     );
 
+    /** Two steps of a fine-tune of this run's denoiser into `dir`, with more config fields. */
+    const fineTune = (dir: string, ...fields: string[]) =>
+      python([
+        "models/train.py",
+        ...["--quick", "--no-export", "--reuse", work, "--init-dit", work, "--work", dir],
+        ...["dit.steps=2", ...fields].flatMap((field) => ["--set", field]),
+      ]);
+
     await t.step("--init-dit fine-tunes a trained denoiser with clean videos", async () => {
       const tuned = `${work}/init`;
-      await python([
-        "models/train.py",
-        ...["--quick", "--no-export", "--reuse", work, "--init-dit", work, "--work", tuned],
-        ...["--set", "dit.steps=2", "--set", "dit.clean_video_fraction=0.5"],
-      ]);
+      await fineTune(tuned, "dit.clean_video_fraction=0.5");
       // Two steps move the weights a little from the source's; a fresh start would have
       // zeros in every adaLN modulation, which the trained source does not.
       const [moved, source] = JSON.parse(
@@ -274,12 +278,10 @@ print(json.dumps(out))`,
 
     await t.step("a sync head starts at zero on a trained denoiser and tunes alone", async () => {
       const tuned = `${work}/sync`;
-      await python([
-        "models/train.py",
-        ...["--quick", "--no-export", "--reuse", work, "--init-dit", work, "--work", tuned],
-        ...["--set", "dit.steps=2", "--set", "dit.sync_head=true"],
-        ...["--set", "dit.tune_sync_head_only=true", "--set", "dit.sync_click_weight=10"],
-      ]);
+      await fineTune(
+        tuned,
+        ...["dit.sync_head=true", "dit.tune_sync_head_only=true", "dit.sync_click_weight=10"],
+      );
       const [fresh, moved, kept] = JSON.parse(
         await python([
           "-c",
