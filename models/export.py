@@ -80,6 +80,20 @@ class ChannelLastPreviewDecoder(torch.nn.Module):
         self.weight = torch.nn.Parameter(order(last.weight.detach().reshape(-1, width)).t() / 2)
         self.bias = torch.nn.Parameter((order(last.bias.detach()[:, None])[:, 0] + 1) / 2)
 
+    @staticmethod
+    def load_last(preview, weight, bias) -> None:
+        """The inverse of the rewrite for `preview`'s last convolution: sets it from this
+        form's `weight` and `bias` (from_pack.py reads them out of a pack)."""
+        g, last = preview.geo, preview.net[2]
+        rt, rs = g.temporal_compression, g.spatial_compression
+
+        def unorder(rows):  # (t, y, x, c) -> the training form's (c, t, y, x)
+            split = rows.reshape(rt, rs, rs, 3, rows.shape[-1])
+            return split.permute(3, 0, 1, 2, 4).reshape(-1, rows.shape[-1])
+        with torch.no_grad():
+            last.weight.copy_(unorder(torch.as_tensor(weight).t() * 2).reshape(last.weight.shape))
+            last.bias.copy_(unorder((torch.as_tensor(bias) * 2 - 1)[:, None])[:, 0])
+
     def forward(self, latent):
         b, _, t, h, w = latent.shape
         cells = self.act(self.first(latent)).permute(0, 2, 3, 4, 1)  # (B, T, H, W, width)
@@ -137,6 +151,43 @@ def parameter_count(module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
+def graph_forms(cfg, models) -> dict:
+    """How each trained network becomes its pack graph: component -> (module to export,
+    example args, inputs, outputs). `models` are train.make_models' networks on the CPU.
+    export_pack writes these; from_pack.py exports them again to read a pack's weights
+    back, so the two cannot drift apart."""
+    g = cfg.geometry
+    cv, ca, dt = g.latent_channels, g.audio_latent_channels, cfg.text.width
+    video_latent = ("float32", ["batch", cv, "latent_frames", "latent_height", "latent_width"])
+    audio_latent = ("float32", ["batch", ca, "audio_frames"])
+    frames = ("float32", ["batch", "frames", "height", "width", 3])
+    ex_v, ex_a = torch.randn(2, cv, 12, 8, 8), torch.randn(2, ca, 50)
+    ex_tokens, ex_mask, ex_pooled = torch.randn(2, g.max_tokens, dt), torch.ones(2, g.max_tokens), torch.randn(2, dt)
+    ids = torch.zeros(2, g.max_tokens, dtype=torch.long)
+    waveform = ("float32", ["batch", "samples"])
+    return {
+        "text_encoder": (
+            models["text"], (ids, torch.ones_like(ids)),
+            {"input_ids": ("int64", ["batch", "tokens"]), "attention_mask": ("int64", ["batch", "tokens"])},
+            {"text_tokens": ("float32", ["batch", "tokens", dt]), "text_pooled": ("float32", ["batch", dt])}),
+        "denoiser": (
+            fusable(copy.deepcopy(models["dit"])), (ex_v, ex_a, torch.rand(2), ex_tokens, ex_mask, ex_pooled),
+            {"video": video_latent, "audio": audio_latent, "sigma": ("float32", ["batch"]),
+             "text_tokens": ("float32", ["batch", "tokens", dt]), "text_mask": ("float32", ["batch", "tokens"]),
+             "text_pooled": ("float32", ["batch", dt])},
+            {"video_velocity": video_latent, "audio_velocity": audio_latent}),
+        "video_decoder": (FramewiseVideoDecoder(models["video_decoder"]), (ex_v,), {"latent": video_latent},
+                          {"frames": frames}),
+        "preview_decoder": (ChannelLastPreviewDecoder(models["preview"]), (ex_v,), {"latent": video_latent},
+                            {"frames": frames}),
+        "audio_decoder": (models["audio_decoder"], (ex_a,), {"latent": audio_latent}, {"waveform": waveform}),
+        "video_encoder": (models["video_encoder"], (torch.rand(1, 24, 64, 64, 3),), {"frames": frames},
+                          {"latent": video_latent}),
+        "audio_encoder": (models["audio_encoder"], (torch.rand(1, 32000) * 0.1,), {"waveform": waveform},
+                          {"latent": audio_latent}),
+    }
+
+
 def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_with, eval_per_combo=3) -> None:
     """Writes the ONNX graphs, tokenizer, eval prompts and manifest.
 
@@ -150,40 +201,9 @@ def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_wit
              if "clips" in init else f"{cfg.dit.pool_clips} clips")
     g = cfg.geometry
     models = {k: m.to("cpu").eval() for k, m in models.items()}
-    cv, ca, dt = g.latent_channels, g.audio_latent_channels, cfg.text.width
-    video_latent = ("float32", ["batch", cv, "latent_frames", "latent_height", "latent_width"])
-    audio_latent = ("float32", ["batch", ca, "audio_frames"])
-    frames = ("float32", ["batch", "frames", "height", "width", 3])
-    ex_v, ex_a = torch.randn(2, cv, 12, 8, 8), torch.randn(2, ca, 50)
-    ex_tokens, ex_mask, ex_pooled = torch.randn(2, g.max_tokens, dt), torch.ones(2, g.max_tokens), torch.randn(2, dt)
-    ids = torch.zeros(2, g.max_tokens, dtype=torch.long)
-    path = lambda name: os.path.join(out, f"{name}.onnx")  # noqa: E731
-
-    components = {
-        "text_encoder": export_onnx(
-            models["text"], (ids, torch.ones_like(ids)), path("text_encoder"),
-            {"input_ids": ("int64", ["batch", "tokens"]), "attention_mask": ("int64", ["batch", "tokens"])},
-            {"text_tokens": ("float32", ["batch", "tokens", dt]), "text_pooled": ("float32", ["batch", dt])}),
-        "denoiser": export_onnx(
-            fusable(copy.deepcopy(models["dit"])), (ex_v, ex_a, torch.rand(2), ex_tokens, ex_mask, ex_pooled),
-            path("denoiser"),
-            {"video": video_latent, "audio": audio_latent, "sigma": ("float32", ["batch"]),
-             "text_tokens": ("float32", ["batch", "tokens", dt]), "text_mask": ("float32", ["batch", "tokens"]),
-             "text_pooled": ("float32", ["batch", dt])},
-            {"video_velocity": video_latent, "audio_velocity": audio_latent}),
-        "video_decoder": export_onnx(FramewiseVideoDecoder(models["video_decoder"]), (ex_v,),
-                                     path("video_decoder"), {"latent": video_latent}, {"frames": frames}),
-        "preview_decoder": export_onnx(ChannelLastPreviewDecoder(models["preview"]), (ex_v,),
-                                       path("preview_decoder"),
-                                       {"latent": video_latent}, {"frames": frames}),
-        "audio_decoder": export_onnx(models["audio_decoder"], (ex_a,), path("audio_decoder"),
-                                     {"latent": audio_latent}, {"waveform": ("float32", ["batch", "samples"])}),
-        "video_encoder": export_onnx(models["video_encoder"], (torch.rand(1, 24, 64, 64, 3),),
-                                     path("video_encoder"), {"frames": frames}, {"latent": video_latent}),
-        "audio_encoder": export_onnx(models["audio_encoder"], (torch.rand(1, 32000) * 0.1,),
-                                     path("audio_encoder"), {"waveform": ("float32", ["batch", "samples"])},
-                                     {"latent": audio_latent}),
-    }
+    cv, ca = g.latent_channels, g.audio_latent_channels
+    components = {name: export_onnx(module, args, os.path.join(out, f"{name}.onnx"), inputs, outputs)
+                  for name, (module, args, inputs, outputs) in graph_forms(cfg, models).items()}
     tokenizer.save(os.path.join(out, "tokenizer.json"))
     from sample import eval_set  # noqa: E402
     with open(os.path.join(out, "eval_prompts.json"), "w") as f:  # what `deno task eval` generates

@@ -5,36 +5,13 @@
  * through the engine matches models/sample.py on the same checkpoint and noise.
  */
 import assert from "node:assert/strict";
-import { Engine } from "../core/engine.ts";
-import { CapturingBackend } from "../core/eval/capture.ts";
 import { loadPack, type Pack } from "../core/pack/load.ts";
-import { OnnxBackend } from "../core/pack/onnx_backend.ts";
-import { PYTHON, TORCH_INSTALL, torchMissing } from "../models/train.ts";
-
-const missing = await torchMissing();
-if (missing) console.log(`skipping train --quick: ${missing}; install with: ${TORCH_INSTALL}`);
+import { TORCH_INSTALL, torchMissing } from "../models/train.ts";
+import { assertParity, python } from "./_parity.ts";
 
 const decoder = new TextDecoder();
-
-async function python(args: string[]): Promise<string> {
-  const run = await new Deno.Command(PYTHON, { args, stdout: "piped", stderr: "piped" }).output();
-  assert.ok(
-    run.success,
-    `${PYTHON} ${args[0]} failed:\n${decoder.decode(run.stderr).slice(-2000)}`,
-  );
-  return decoder.decode(run.stdout);
-}
-
-/** max |a - b| / max |b|: scale-free, and strict where the latents are large. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let diff = 0, scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
-}
+const missing = await torchMissing();
+if (missing) console.log(`skipping train --quick: ${missing}; install with: ${TORCH_INSTALL}`);
 
 Deno.test({
   name: "train --quick makes a valid pack that the engine samples exactly like PyTorch",
@@ -366,46 +343,15 @@ print(json.dumps([fresh, float((tuned[last] - source.get(last, torch.zeros(1))).
       }
     });
 
-    await t.step("engine latents match models/sample.py for the same noise", async () => {
-      const captured = new CapturingBackend(new OnnxBackend(pack!));
-      const engine = new Engine(pack!.manifest, captured, { outDir: `${work}/outputs` });
-      const request = engine.resolve({
-        prompt: "a small blue square moves left on a white background, with a low hum",
-        negativePrompt: "a red circle",
-        width: 96,
-        height: 64,
-        seed: 7,
-        previewEvery: 0,
-        guidance: { video: 3, audio: 5 },
-      });
-      const handle = engine.generate(request);
-      await handle.result;
-      const noisePath = `${work}/noise.f32`, refPath = `${work}/reference.f32`;
-      const { gaussianNoise } = await import("../core/noise.ts");
-      const size = captured.videoLatent!.length + captured.audioLatent!.length;
-      const noise = gaussianNoise(7, size);
-      await Deno.writeFile(noisePath, new Uint8Array(noise.buffer));
-      await python([
-        "models/sample.py",
-        ...["--work", work, "--prompt", request.prompt, "--negative", request.negativePrompt],
-        ...["--size", "96x64", "--seconds", String(request.seconds)],
-        ...["--steps", String(request.steps), "--guidance", "3", "5"],
-        ...["--noise", noisePath, "--out", refPath],
-      ]);
-      const reference = new Float32Array((await Deno.readFile(refPath)).buffer);
-      const nv = captured.videoLatent!.length;
-      const videoError = relativeError(captured.videoLatent!, reference.subarray(0, nv));
-      const audioError = relativeError(captured.audioLatent!, reference.subarray(nv));
-      // Parity means something only if sampling moved the latents far from the noise.
-      const moved = relativeError(captured.videoLatent!, noise.subarray(0, nv));
-      console.log(
-        `parity: video ${videoError.toExponential(2)}, audio ${audioError.toExponential(2)}, ` +
-          `moved from noise ${moved.toFixed(3)}`,
-      );
-      assert.ok(moved > 0.05, `sampling barely moved the latents (${moved})`);
-      assert.ok(videoError < 1e-3, `video latents differ by ${videoError}`);
-      assert.ok(audioError < 1e-3, `audio latents differ by ${audioError}`);
-      await engine.close();
+    await t.step(
+      "engine latents match models/sample.py for the same noise",
+      () => assertParity(pack!, work, work),
+    );
+
+    // The shipped pack's recovery is tests/from_pack_test.ts; this one has other widths.
+    await t.step("from_pack.py reads this pack's checkpoints back out of it", async () => {
+      const said = await python(["models/from_pack.py", "--pack", out, "--work", `${work}/back`]);
+      assert.match(said, /re-exported within 0\.0e\+00 of the pack/);
     });
 
     await Deno.remove(work, { recursive: true });

@@ -1,0 +1,81 @@
+/**
+ * models/from_pack.py: a pack's checkpoints read back out of its ONNX graphs. On the
+ * shipped pack, the recovered run samples in PyTorch exactly what the engine samples
+ * from the pack; a pack whose graphs do not fit its config is refused, writing nothing.
+ */
+import assert from "node:assert/strict";
+import { DEFAULT_PACK_DIR } from "../core/engine.ts";
+import { loadPack } from "../core/pack/load.ts";
+import { PYTHON, TORCH_INSTALL, torchMissing } from "../models/train.ts";
+import { assertParity, python } from "./_parity.ts";
+
+const missing = await torchMissing();
+if (missing) console.log(`skipping from_pack: ${missing}; install with: ${TORCH_INSTALL}`);
+
+Deno.test({
+  name: "from_pack.py recovers the shipped pack's checkpoints, which sample like the engine",
+  ignore: missing !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async (t) => {
+    const scratch = await Deno.makeTempDir({ prefix: "emerge-from-pack-" });
+    const work = `${scratch}/run`;
+
+    await t.step(
+      "every stage comes back complete, re-exporting to the pack's weights",
+      async () => {
+        const said = await python([
+          "models/from_pack.py",
+          "--pack",
+          DEFAULT_PACK_DIR,
+          "--work",
+          work,
+        ]);
+        const within = Number(said.match(/re-exported within (\S+) of the pack/)?.[1]);
+        assert.ok(within <= 1e-6, `re-exported ${within} away: ${said}`);
+        for (const stage of ["text", "video_ae", "audio_ae", "sharpen_decoder", "preview", "dit"]) {
+          await Deno.stat(`${work}/${stage}.pt.done`);
+        }
+        const manifest = JSON.parse(await Deno.readTextFile(`${DEFAULT_PACK_DIR}/manifest.json`));
+        const hardware = JSON.parse(await Deno.readTextFile(`${work}/hardware.json`));
+        assert.equal(hardware.torch, manifest.provenance.torch);
+      },
+    );
+
+    await t.step("the recovered run samples what the engine samples from the pack", async () => {
+      await assertParity(await loadPack(DEFAULT_PACK_DIR), work, scratch);
+    });
+
+    await t.step("a folder that holds something is not written over", async () => {
+      const run = await new Deno.Command(PYTHON, {
+        args: ["models/from_pack.py", "--work", work],
+        stderr: "piped",
+      }).output();
+      assert.equal(run.success, false);
+      assert.match(new TextDecoder().decode(run.stderr), /not empty/);
+    });
+
+    await t.step("a pack whose graphs are not its config's is refused", async () => {
+      const bent = `${scratch}/bent`;
+      await Deno.mkdir(bent);
+      for await (const entry of Deno.readDir(DEFAULT_PACK_DIR)) {
+        await Deno.copyFile(`${DEFAULT_PACK_DIR}/${entry.name}`, `${bent}/${entry.name}`);
+      }
+      const manifest = JSON.parse(await Deno.readTextFile(`${bent}/manifest.json`));
+      manifest.provenance.config.dit.depth -= 1; // the graph has one block more than this config
+      await Deno.writeTextFile(`${bent}/manifest.json`, JSON.stringify(manifest));
+      const run = await new Deno.Command(PYTHON, {
+        args: ["models/from_pack.py", "--pack", bent, "--work", `${scratch}/none`],
+        stderr: "piped",
+      }).output();
+      assert.equal(run.success, false);
+      assert.match(
+        new TextDecoder().decode(run.stderr),
+        /denoiser is not the graph this config exports/,
+      );
+      await assert.rejects(Deno.stat(`${scratch}/none`));
+    });
+
+    await Deno.remove(scratch, { recursive: true });
+  },
+});
