@@ -343,6 +343,28 @@ print(json.dumps([fresh, float((tuned[last] - source.get(last, torch.zeros(1))).
       }
     });
 
+    await t.step("probe_sync.py --joint samples the picture too", async () => {
+      const { readClips } = await import("../core/eval/read.ts");
+      const probe = `${work}/sync-joint`;
+      await python([
+        "models/probe_sync.py",
+        "--work",
+        work,
+        "--out",
+        probe,
+        "--clips=6",
+        "--joint",
+      ]);
+      const [sampled, truth] = [await readClips(probe), await readClips(`${work}/sync`)];
+      assert.equal(sampled.length, 6);
+      assert.deepEqual(sampled.map((c) => c.attributes), truth.map((c) => c.attributes));
+      assert.notDeepEqual(
+        sampled[0]!.frames,
+        truth[0]!.frames,
+        "the picture is sampled, not the world's",
+      );
+    });
+
     await t.step(
       "engine latents match models/sample.py for the same noise",
       () => assertParity(pack!, work, work),
