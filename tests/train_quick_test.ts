@@ -320,21 +320,18 @@ print(json.dumps([fresh, float((tuned[last] - source.get(last, torch.zeros(1))).
       }
     });
 
-    await t.step("probe_sync.py writes bounce clips with their true video", async () => {
+    /** Six bounce clips from probe_sync.py in `mode`, read back. */
+    async function probeSync(...mode: string[]) {
       const { readClips } = await import("../core/eval/read.ts");
+      const probe = `${work}/sync${mode.join("")}`;
+      await python(["models/probe_sync.py", "--work", work, "--out", probe, "--clips=6", ...mode]);
+      return readClips(probe);
+    }
+
+    await t.step("probe_sync.py writes bounce clips with their true video", async () => {
       const { scoreClips } = await import("../core/eval/score.ts");
       for (const mode of [[], ["--clean"]]) {
-        const probe = `${work}/sync${mode.join("")}`;
-        await python([
-          "models/probe_sync.py",
-          "--work",
-          work,
-          "--out",
-          probe,
-          "--clips=6",
-          ...mode,
-        ]);
-        const report = scoreClips(await readClips(probe));
+        const report = scoreClips(await probeSync(...mode));
         assert.equal(report.clips.length, 6);
         // The frames are the world's own, so every wall hit is seen where it happened.
         assert.ok(report.clips.every((c) => c.expected.motion === "bounce"));
@@ -344,18 +341,7 @@ print(json.dumps([fresh, float((tuned[last] - source.get(last, torch.zeros(1))).
     });
 
     await t.step("probe_sync.py --joint samples the picture too", async () => {
-      const { readClips } = await import("../core/eval/read.ts");
-      const probe = `${work}/sync-joint`;
-      await python([
-        "models/probe_sync.py",
-        "--work",
-        work,
-        "--out",
-        probe,
-        "--clips=6",
-        "--joint",
-      ]);
-      const [sampled, truth] = [await readClips(probe), await readClips(`${work}/sync`)];
+      const [sampled, truth] = [await probeSync("--joint"), await probeSync()];
       assert.equal(sampled.length, 6);
       assert.deepEqual(sampled.map((c) => c.attributes), truth.map((c) => c.attributes));
       assert.notDeepEqual(
