@@ -154,16 +154,16 @@ export class JobRegistry {
 
   /** Cancels `id` if it runs, then forgets it and removes its files; false if unknown. */
   async delete(id: string): Promise<boolean> {
-    this.#unsaved.get(id)?.endSaveRetries(false);
-    this.#unsaved.delete(id);
-    const job = this.#jobs.get(id);
-    if (job) {
-      job.cancel();
-      await job.settled;
-      job.endSaveRetries(false);
-      this.#jobs.delete(id);
+    const live = this.#jobs.get(id);
+    if (live) {
+      live.cancel();
+      await live.settled;
     }
-    const known = this.#options.store.delete(id) || job !== undefined;
+    // A live job, or a retired one whose final write still fails: no more tries either way.
+    (live ?? this.#unsaved.get(id))?.endSaveRetries(false);
+    this.#jobs.delete(id);
+    this.#unsaved.delete(id);
+    const known = this.#options.store.delete(id) || live !== undefined;
     await Deno.remove(join(this.#options.dataDir, "videos", id), { recursive: true })
       .catch(() => {});
     return known;
