@@ -125,12 +125,18 @@ def export_all(cfg: PackConfig, models: dict, folder: str) -> dict:
     return out
 
 
-def recover(pack: str) -> tuple:
-    """(config, models with the pack's weights, manifest); SystemExit naming what does not fit."""
+def read_pack(pack: str) -> tuple:
+    """(manifest, component -> the initializers of its graph), each graph read once."""
     with open(os.path.join(pack, "manifest.json")) as f:
         manifest = json.load(f)
     if "config" not in manifest.get("provenance", {}):
         raise SystemExit(f"{pack}: its manifest has no provenance.config, so its networks cannot be rebuilt")
+    return manifest, {component: initializers(os.path.join(pack, spec["file"]))
+                      for component, spec in manifest["components"].items()}
+
+
+def recover(pack: str, manifest: dict, graphs: dict) -> tuple:
+    """(config, models with the pack's weights); SystemExit naming what does not fit."""
     cfg = PackConfig.from_dict(manifest["provenance"]["config"])
     tokenizer = Tokenizer(world.vocabulary())
     with open(os.path.join(pack, manifest["tokenizer"]["file"])) as f:
@@ -143,7 +149,7 @@ def recover(pack: str) -> tuple:
     with tempfile.TemporaryDirectory() as tmp:
         twins = export_all(cfg, models, tmp)
     for component, twin in twins.items():
-        shipped = initializers(os.path.join(pack, manifest["components"][component]["file"]))
+        shipped = graphs[component]
         if twin.keys() != shipped.keys():
             raise SystemExit(f"{pack}: {component} is not the graph this config exports "
                              f"(exported by another torch or another export.py?); differs at "
@@ -157,23 +163,23 @@ def recover(pack: str) -> tuple:
             elif not np.array_equal(value, shipped[key]):
                 raise SystemExit(f"{pack}: {component}'s {key} depends on the weights in a way "
                                  "from_pack.py cannot invert")
-    preview = initializers(os.path.join(pack, manifest["components"]["preview_decoder"]["file"]))
     missing = markers.write_back(initial)
+    preview = graphs["preview_decoder"]
     ChannelLastPreviewDecoder.load_last(models["preview"], np.array(preview["weight"]), np.array(preview["bias"]))
     missing = [n for n in missing if n not in PREVIEW_LAST and not n.startswith(NOT_IN_PACK)]
     if missing:
         raise SystemExit(f"{pack}: no initializer holds {missing[:5]}")
-    return cfg, models, manifest
+    return cfg, models
 
 
-def check(cfg: PackConfig, models: dict, pack: str, manifest: dict) -> float:
+def check(cfg: PackConfig, models: dict, graphs: dict) -> float:
     """Exports the recovered networks again; returns the largest difference from the
-    pack's initializers (the preview's rewrite adds and halves, so not always 0)."""
+    pack's initializers (`graphs`; the preview's rewrite adds and halves, so not always 0)."""
     with tempfile.TemporaryDirectory() as tmp:
         again = export_all(cfg, models, tmp)
     worst = 0.0
     for component, initial in again.items():
-        shipped = initializers(os.path.join(pack, manifest["components"][component]["file"]))
+        shipped = graphs[component]
         for key, value in initial.items():
             if value.shape != shipped[key].shape:
                 raise SystemExit(f"{component}'s {key}: shape {value.shape}, the pack's {shipped[key].shape}")
@@ -221,8 +227,9 @@ def main() -> None:
         raise SystemExit(f"--work {args.work}: not empty (it may hold a run of its own)")
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")  # the exporter's notes on tracing, twice per network
-    cfg, models, manifest = recover(args.pack)
-    worst = check(cfg, models, args.pack, manifest)
+    manifest, graphs = read_pack(args.pack)
+    cfg, models = recover(args.pack, manifest, graphs)
+    worst = check(cfg, models, graphs)
     if worst > 1e-6:
         raise SystemExit(f"{args.pack}: the recovered networks export {worst:.2e} away from the pack; nothing written")
     write_run(args.work, cfg, models, manifest, args.pack)

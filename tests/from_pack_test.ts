@@ -12,6 +12,16 @@ import { assertParity, python } from "./_parity.ts";
 const missing = await torchMissing();
 if (missing) console.log(`skipping from_pack: ${missing}; install with: ${TORCH_INSTALL}`);
 
+/** Runs from_pack.py with `args`, which must fail; its stderr. */
+async function refusal(args: string[]): Promise<string> {
+  const run = await new Deno.Command(PYTHON, {
+    args: ["models/from_pack.py", ...args],
+    stderr: "piped",
+  }).output();
+  assert.equal(run.success, false);
+  return new TextDecoder().decode(run.stderr);
+}
+
 Deno.test({
   name: "from_pack.py recovers the shipped pack's checkpoints, which sample like the engine",
   ignore: missing !== null,
@@ -47,12 +57,7 @@ Deno.test({
     });
 
     await t.step("a folder that holds something is not written over", async () => {
-      const run = await new Deno.Command(PYTHON, {
-        args: ["models/from_pack.py", "--work", work],
-        stderr: "piped",
-      }).output();
-      assert.equal(run.success, false);
-      assert.match(new TextDecoder().decode(run.stderr), /not empty/);
+      assert.match(await refusal(["--work", work]), /not empty/);
     });
 
     await t.step("a pack whose graphs are not its config's is refused", async () => {
@@ -64,13 +69,8 @@ Deno.test({
       const manifest = JSON.parse(await Deno.readTextFile(`${bent}/manifest.json`));
       manifest.provenance.config.dit.depth -= 1; // the graph has one block more than this config
       await Deno.writeTextFile(`${bent}/manifest.json`, JSON.stringify(manifest));
-      const run = await new Deno.Command(PYTHON, {
-        args: ["models/from_pack.py", "--pack", bent, "--work", `${scratch}/none`],
-        stderr: "piped",
-      }).output();
-      assert.equal(run.success, false);
       assert.match(
-        new TextDecoder().decode(run.stderr),
+        await refusal(["--pack", bent, "--work", `${scratch}/none`]),
         /denoiser is not the graph this config exports/,
       );
       await assert.rejects(Deno.stat(`${scratch}/none`));

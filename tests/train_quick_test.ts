@@ -320,12 +320,13 @@ print(json.dumps([fresh, float((tuned[last] - source.get(last, torch.zeros(1))).
       }
     });
 
+    const { readClips } = await import("../core/eval/read.ts");
+    const probeFolder = (mode: string[]) => `${work}/sync${mode.join("")}`;
     /** Six bounce clips from probe_sync.py in `mode`, read back. */
     async function probeSync(...mode: string[]) {
-      const { readClips } = await import("../core/eval/read.ts");
-      const probe = `${work}/sync${mode.join("")}`;
-      await python(["models/probe_sync.py", "--work", work, "--out", probe, "--clips=6", ...mode]);
-      return readClips(probe);
+      const out = probeFolder(mode);
+      await python(["models/probe_sync.py", "--work", work, "--out", out, "--clips=6", ...mode]);
+      return readClips(out);
     }
 
     await t.step("probe_sync.py writes bounce clips with their true video", async () => {
@@ -341,7 +342,8 @@ print(json.dumps([fresh, float((tuned[last] - source.get(last, torch.zeros(1))).
     });
 
     await t.step("probe_sync.py --joint samples the picture too", async () => {
-      const [sampled, truth] = [await probeSync("--joint"), await probeSync()];
+      // The ground-truth probe's clips, from the step before.
+      const [sampled, truth] = [await probeSync("--joint"), await readClips(probeFolder([]))];
       assert.equal(sampled.length, 6);
       assert.deepEqual(sampled.map((c) => c.attributes), truth.map((c) => c.attributes));
       assert.notDeepEqual(
