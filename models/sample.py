@@ -33,12 +33,14 @@ def latent_shapes(cfg, width: int, height: int, seconds: int):
 
 @torch.no_grad()
 def sample(cfg, models, tokenizer, prompts, width, height, seconds, noise=None, steps=None,
-           guidance=None, negative="", device="cpu", seed=0, video=None, video_clean=False):
+           guidance=None, negative="", device="cpu", seed=0, video=None, video_clean=False, on_step=None):
     """Latents (video, audio) for a batch of prompts of one shape; `noise` = (video, audio) to start from.
 
     `video`, clean latents, makes only the audio generated: at every step the video is
     put in at that step's noise level from its starting noise (replacement sampling), or
     as it is with `video_clean` (for a denoiser trained with dit.clean_video_fraction).
+    `on_step(i, sigma, audio_x0, hit_logits)` sees every step's guided clean-audio
+    estimate and, with a sync head, its hit logits for the prompts (else None).
     """
     from train import encode_text  # noqa: E402
     s_cfg = cfg.sampler
@@ -58,9 +60,12 @@ def sample(cfg, models, tokenizer, prompts, width, height, seconds, noise=None, 
         if video is not None:
             xv = video if video_clean else (1 - s) * video + s * video_noise
         sig = torch.full((2 * b,), s, device=device)
-        v, a = models["dit"](torch.cat([xv, xv]), torch.cat([xa, xa]), sig, text, mask, pooled)
+        v, a, *hits = models["dit"](torch.cat([xv, xv]), torch.cat([xa, xa]), sig, text, mask, pooled,
+                                    with_hit_logits=on_step is not None)
         v = v[b:] + gv * (v[:b] - v[b:])
         a = a[b:] + ga * (a[:b] - a[b:])
+        if on_step is not None:
+            on_step(i, s, xa - s * a, None if hits[0] is None else hits[0][:b])
         xv, xa = xv + (s_next - s) * v, xa + (s_next - s) * a
     return xv, xa
 

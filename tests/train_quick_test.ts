@@ -354,6 +354,38 @@ print(json.dumps([fresh, float((tuned[last] - source.get(last, torch.zeros(1))).
     });
 
     await t.step(
+      "probe_sync.py --by-step writes every step's sound and reads the head's hits",
+      async () => {
+        // `${work}/sync` is the sync-head fine-tune of the step above.
+        const [out, steps] = [`${work}/bystep-out`, `${work}/bystep`];
+        const said = await python([
+          "models/probe_sync.py",
+          ...["--work", `${work}/sync`, "--out", out, "--by-step", steps, "--clips=6"],
+        ]);
+        const rows = said.split("\n").filter((line) =>
+          /^\s+\d+\s+[\d.]+\s+\d+\s+[\d.]+\s+[\d.]+$/.test(line)
+        );
+        assert.ok(rows.length > 1, `a detector row per step:\n${said}`);
+        for (const row of rows) {
+          const [, , , onHit, found] = row.trim().split(/\s+/).map(Number);
+          assert.ok(onHit! >= 0 && onHit! <= 1 && found! >= 0 && found! <= 1, row);
+        }
+        const last = await readClips(`${steps}/step${rows.length - 1}`);
+        // The last Euler step lands on its own clean estimate: that folder is the result.
+        assert.deepEqual(
+          last.map((c) => c.waveform),
+          (await readClips(out)).map((c) => c.waveform),
+        );
+        const first = await readClips(`${steps}/step0`);
+        assert.notDeepEqual(
+          first[0]!.waveform,
+          last[0]!.waveform,
+          "the sound changes between steps",
+        );
+      },
+    );
+
+    await t.step(
       "engine latents match models/sample.py for the same noise",
       () => assertParity(pack!, work, work),
     );
