@@ -102,6 +102,13 @@ class DiTConfig:
     # head's whole signal is in those few tokens of a clip, and at weight 1 the rest of
     # the clip's gradient drowned it (after 350 steps of a CPU fine-tune its output was still near zero).
     sync_click_weight: float = 1.0
+    # Train the sync head on the true clean video latents instead of the transformer's
+    # estimate of them (sampling still gives it the estimate). Reading the estimate, the
+    # head learned little: at sigma >= 0.9, where the sound sets its clicks, the estimate
+    # shows the hits about half the time (probe_sync.py --by-step). Taught on a clear
+    # picture, it learns what the clicks of one are (models/README.md, "When the sound
+    # sets its clicks").
+    sync_head_reads_truth: bool = False
 
 
 @dataclass

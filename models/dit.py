@@ -128,7 +128,8 @@ class JointDiT(nn.Module):
             video, audio = video + fine(seconds), audio + fine(audio_seconds)
         return video.reshape(-1, d), audio  # (Nv, D), (Ta, D)
 
-    def forward(self, video, audio, sigma, text_tokens, text_mask, text_pooled, with_hit_logits=False):
+    def forward(self, video, audio, sigma, text_tokens, text_mask, text_pooled, with_hit_logits=False,
+                head_video=None):
         # video: (B, C, T', H', W'), audio: (B, Ca, Ta), sigma: (B,)
         b, c, t, h, w = video.shape
         pt, ph, pw = self.geo.patch
@@ -155,8 +156,9 @@ class JointDiT(nn.Module):
         hit_logits = None  # the sync head's, for its hit loss in training (sync_head.py)
         if self.sync is not None:
             # It reads the clean-video estimate x0 = x - sigma v, detached: the sound's
-            # losses do not steer the picture.
-            x0_video = (video - sigma[:, None, None, None, None] * v).detach()
+            # losses do not steer the picture. Training may give it the true clean video
+            # instead (`head_video`, dit.sync_head_reads_truth).
+            x0_video = (video - sigma[:, None, None, None, None] * v).detach() if head_video is None else head_video
             correction, hit_logits = self.sync(x0_video, x[:, n_video:])
             a = a + correction
         return (v, a, hit_logits) if with_hit_logits else (v, a)

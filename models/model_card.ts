@@ -30,6 +30,7 @@ interface Provenance {
       batch: number;
       sync_head?: boolean;
       tune_sync_head_only?: boolean;
+      sync_head_reads_truth?: boolean;
     };
     sampler: { steps: number; shift: number; guidance_video: number; guidance_audio: number };
   };
@@ -83,7 +84,12 @@ in manifest.json never appear in training (nor in the text encoder's).
 - Sync head (in the denoiser's graph): 2-D convolutions per latent frame and 1-D ones
   over time read the transformer's clean-video estimate (x - sigma v) into features
   per video frame, one of them fitted to the wall hits; resampled to the audio tokens'
-  times, they and the last audio features correct the audio velocity.`
+  times, they and the last audio features correct the audio velocity.${
+        dit.sync_head_reads_truth
+          ? `
+  In training it read the true clean video instead (\`dit.sync_head_reads_truth\`).`
+          : ""
+      }`
       : ""
   }
 - Preview decoder: one 3x3 convolution and a 1x1 per latent cell, distilled from the
@@ -143,41 +149,32 @@ number on the autoencoders, the gap to it on the denoiser):
   100 % over 270 clips. A 4x spatial autoencoder or more latent channels would lift
   it further, at a higher decoder and denoiser cost per clip.
 - Sync is the weakest target. The transformer alone (run gpu2: 5,305 steps of batch
-  256 on an H200) put its clicks at chance against the wall hits: in the engine's
-  clips at five seeds a prompt 0.541 of them fell within a frame of a hit, against
-  0.496 when paired with another clip's hits, and the median hit was 2 frames from
-  its nearest click. Its attention looked at the right frames, and a small probe
-  read the hits off clean video latents (76 % within a frame): the training signal
-  was missing, not the information. The sync head (above) was then trained alone on
-  the 2-core CPU, the transformer frozen (\`dit.tune_sync_head_only\`; 80 minutes: a
-  40-minute run, then resumed with its budget doubled, its learning rate restarting
-  at half its peak): its hit feature finds the hits in the transformer's clean-video
-  estimate (95, 89 and 83 % of its peaks within a frame of a true hit at noise 0.2,
-  0.5 and 0.8, on 48 clips), and its audio loss weighs the tokens around each hit
-  10x (\`dit.sync_click_weight\`; at 1x its output was still near zero after 350
-  steps). At five seeds a prompt the median is now 1 frame, 0.573 of the clicks fall
-  within a frame of a hit against 0.492 by chance, and 62.0 % of the hits have a
-  click within a frame against 51.0 %. Part of the median's gain is more clicks (4.1
-  a bounce clip, from 3.6, against 4.2 visual hits): paired with other clips' hits
-  the same clicks read a median of 1 frame too (the scorer's chance, over every
-  pairing). At ~4 hits in 24 frames clicks at random times meet the 1-frame target,
-  so the click precision and the share of hits with a click are what show the head's
-  sync. Twice its training (160 minutes, 4,731 steps) read the same: 0.569 against
-  0.487, 61.8 % of the hits against 50.1 %. The head has converged. Around the hits
-  it lowers the audio loss at high noise (0.175 -> 0.089 at sigma 0.8); away from
-  them it raises it (0.061 -> 0.090 there, 0.0100 -> 0.0104 at 0.2): the price of
-  the 10x weighting. Generated bounces also turn in mid-air (4.1 turns a 2 s clip
-  against 2.6 wall hits on the ceiling), and every turn is timed against the clicks.
-  Sampling the audio again against the finished video (given clean or at each
-  step's noise, audio guidance 2 or 4) did no better than sampling both at once
-  (0.435-0.482 against 0.443-0.448 by chance; at once 0.472 against 0.430; 72
-  bounce clips, PyTorch sampler).
-- Through the engine at five seeds a prompt (\`deno task eval --seeds 5\`, 270 clips)
-  this pack reads adherence 0.944, motion 0.933, sync 1.0 (1.0 by chance),
-  persistence 0.982; its
-  transformer without the head read 0.947 / 0.933 / 2.0 / 0.983, and the first GPU
-  denoiser (2894 steps, 1 s time code) 0.935 / 0.941 / 2.0 / 0.969, with the same
-  decoders.
+  256 on an H200) put its clicks at chance against the wall hits: at five seeds a
+  prompt 0.541 of them fell within a frame of a hit, against 0.496 when paired with
+  another clip's hits (chance). The sync head (above) trains alone on the 2-core CPU,
+  the transformer frozen (\`dit.tune_sync_head_only\`), its audio loss around each hit
+  weighted 10x (\`dit.sync_click_weight\`; at 1x its output was still near zero after
+  350 steps) and one of its frame features fitted to the hits. The first head read
+  the transformer's clean-video estimate in training too (80 minutes, 2,435 steps)
+  and moved the clicks little: at fifteen seeds a prompt 0.515 of 641 clicks within
+  a frame of a hit against 0.480 by chance, and 57.5 % of the hits with a click
+  against 51.9 %. The sound sets its clicks by sigma 0.9, and there that estimate
+  shows the hits about half the time (\`models/probe_sync.py --by-step\`). This
+  pack's head went on from that one for 30 minutes (1,208 steps) reading the true
+  clean video in training (\`dit.sync_head_reads_truth\`; sampling still gives it
+  the estimate). At fifteen seeds a prompt (150 bounce clips) 0.566 of 652 clicks
+  fall within a frame of a hit against 0.475 by chance, and 62.0 % of the hits have
+  a click within a frame against 51.5 %: as many clicks, better placed. Still far
+  from the ground truth (over 0.9 of its clicks on a hit): the clicks are set while the
+  picture is noisy, and generated bounces also turn in mid-air (~4 turns a 2 s clip
+  against 2.6 wall hits), every turn timed against the clicks. The next step is a
+  noise level per stream, the sound's lagging the picture's (models/README.md).
+- Through the engine at fifteen seeds a prompt (\`deno task eval --seeds 15\`, 810
+  clips) this pack reads adherence 0.948, motion 0.931, sync 1.0 (1.0 by chance),
+  persistence 0.983. At five seeds the first head's pack read 0.944 / 0.933 / 1.0 /
+  0.982, its transformer without the head 0.947 / 0.933 / 2.0 / 0.983, and the first
+  GPU denoiser (2894 steps, 1 s time code) 0.935 / 0.941 / 2.0 / 0.969, with the
+  same decoders.
 - The joint video autoencoder of the GPU run painted every clip on a gray
   background flat gray: its decoder's units saturated there while the encoder still
   carried the object. The shipped decoder was trained afresh on the frozen latents

@@ -336,11 +336,12 @@ def encode_text(models, tokenizer, captions, max_tokens):
 
 
 def flow_loss(model, x0_v, x0_a, clean_video_fraction, text, mask, pooled, hits=None, hit_weight=0.0,
-              click_weight=1.0):
+              click_weight=1.0, head_reads_truth=False):
     """The denoiser's flow-matching loss on one batch of clean latents. That share of
     the clips get their video as it is and a loss on their audio alone. With `hits`
     ((B, frames), 1 at a wall hit) and a sync head, its hit loss is added, and the
-    audio tokens around each hit weigh `click_weight` times the others."""
+    audio tokens around each hit weigh `click_weight` times the others; with
+    `head_reads_truth` the head reads the clips' clean video latents."""
     b, device = x0_v.shape[0], x0_v.device
     # Logit-normal sigmas (SD3): most weight on the middle noise levels, where layout and motion form.
     sigma = torch.sigmoid(torch.randn(b, device=device))
@@ -352,7 +353,7 @@ def flow_loss(model, x0_v, x0_a, clean_video_fraction, text, mask, pooled, hits=
     x_v = torch.where(clean[:, None, None, None, None], x0_v, (1 - sv) * x0_v + sv * noise_v)
     hit_loss = hits is not None and model.sync is not None and hit_weight > 0
     pred_v, pred_a, *hit_logits = model(x_v, (1 - sa) * x0_a + sa * noise_a, sigma, text, mask, pooled,
-                                        with_hit_logits=hit_loss)
+                                        with_hit_logits=hit_loss, head_video=x0_v if head_reads_truth else None)
     noisy = (~clean).float()  # a clean video has no velocity to learn
     video_loss = ((pred_v - (noise_v - x0_v)) ** 2).mean(dim=(1, 2, 3, 4))
     video_loss = (video_loss * noisy).sum() / noisy.sum().clamp(min=1)
@@ -419,7 +420,7 @@ def train_dit(cfg, models, tokenizer, rng, stage, pool):
         text, mask, pooled = encode_text(models, tokenizer, captions, cfg.geometry.max_tokens)
         hits = wall_hits(scenes, x0_v.shape[2] * cfg.geometry.temporal_compression) if c.sync_head else None
         loss = flow_loss(model, x0_v, x0_a, c.clean_video_fraction, text, mask, pooled, hits, c.sync_hit_weight,
-                         c.sync_click_weight)
+                         c.sync_click_weight, c.sync_head_reads_truth)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -218,22 +218,11 @@ print(json.dumps([max(float((a[k] - b[k]).abs().max()) for k in a),
       assert.match(torch, /^\S+ \(denoiser\); \S+ \(its starting denoiser\); reused stages: \S+/);
       // With every video clean, the model sees the clean latents and no video loss: the
       // video head gets no gradient, the audio head does.
-      const grads = JSON.parse(
-        await python([
-          "-c",
-          `import json, sys; sys.path.insert(0, "models")
-import torch
-from config import read_config
-from dit import JointDiT
-from train import flow_loss
-c = read_config(sys.argv[1])
-torch.manual_seed(0)
-model = JointDiT(c.dit, c.geometry, c.text.width)
-for p in model.parameters(): torch.nn.init.normal_(p, std=0.05)
+      const grads = await onFreshDenoiser(
+        `${work}/init`,
+        `for p in model.parameters(): torch.nn.init.normal_(p, std=0.05)
 seen = []
 model.register_forward_pre_hook(lambda m, args: seen.append(args[0]))
-x0_v, x0_a = torch.randn(3, 8, 12, 4, 4), torch.randn(3, 8, 50)
-text = (torch.randn(3, 32, c.text.width), torch.ones(3, 32), torch.randn(3, c.text.width))
 out = []
 for fraction in (1.0, 0.0):
     model.zero_grad()
@@ -241,8 +230,6 @@ for fraction in (1.0, 0.0):
     out.append([float(model.video_out.weight.grad.abs().sum()), float(model.audio_out.weight.grad.abs().sum()),
                 bool(torch.equal(seen[-1], x0_v))])
 print(json.dumps(out))`,
-          `${work}/init`,
-        ]),
       );
       const [[cleanVideo, cleanAudio, sawClean], [noisyVideo, noisyAudio, sawNoisy]] = grads;
       assert.equal(cleanVideo, 0, "a clean video still had a video loss");
@@ -289,6 +276,16 @@ print(json.dumps([fresh, float((tuned[last] - source.get(last, torch.zeros(1))).
       assert.equal(fresh, 0, "a fresh sync head changed the denoiser's outputs");
       assert.ok(moved > 0, "the sync head's last layer did not move");
       assert.ok(kept, "tuning the sync head alone changed the transformer");
+      // dit.sync_head_reads_truth: in training the head reads the clean video latents.
+      const readsTruth = await onFreshDenoiser(
+        tuned,
+        `seen = []
+model.sync.register_forward_pre_hook(lambda m, args: seen.append(args[0]))
+for truth in (True, False):
+    flow_loss(model, x0_v, x0_a, 0.0, *text, head_reads_truth=truth)
+print(json.dumps([bool(torch.equal(x, x0_v)) for x in seen]))`,
+      );
+      assert.deepEqual(readsTruth, [true, false], "the head reads the true video only when asked");
     });
 
     await t.step("refine_decoder.py changes the two decoders and nothing else", async () => {
@@ -399,3 +396,23 @@ print(json.dumps([fresh, float((tuned[last] - source.get(last, torch.zeros(1))).
     await Deno.remove(work, { recursive: true });
   },
 });
+
+/**
+ * Runs Python `body` beside a fresh denoiser of the run `dir`'s config (`model`,
+ * seeded; `c` its config, `flow_loss` imported), a batch of clean latents (`x0_v`,
+ * `x0_a`) and text (`text`); returns what `body` prints as JSON.
+ */
+async function onFreshDenoiser(dir: string, body: string) {
+  const setup = `import json, sys; sys.path.insert(0, "models")
+import torch
+from config import read_config
+from dit import JointDiT
+from train import flow_loss
+c = read_config(sys.argv[1])
+torch.manual_seed(0)
+model = JointDiT(c.dit, c.geometry, c.text.width)
+x0_v, x0_a = torch.randn(3, 8, 12, 4, 4), torch.randn(3, 8, 50)
+text = (torch.randn(3, 32, c.text.width), torch.ones(3, 32), torch.randn(3, c.text.width))
+`;
+  return JSON.parse(await python(["-c", setup + body, dir]));
+}
