@@ -107,6 +107,7 @@ def detector_peaks(probability) -> list[int]:
 
 
 def near(frame: int, frames) -> bool:
+    """Whether `frame` is within one frame of one of `frames` (the scorer's tolerance)."""
     return any(abs(frame - other) <= 1 for other in frames)
 
 
