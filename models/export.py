@@ -188,12 +188,21 @@ def graph_forms(cfg, models) -> dict:
     }
 
 
+def completed(lineage: list[dict], cfg, steps: dict, timings: dict) -> list[dict]:
+    """The lineage with its last entry's denoiser training measured, now that it ran."""
+    *earlier, last = lineage
+    if "dit" in last["stages"] and "steps" not in last and steps.get("dit") is not None:
+        last = {**last, "steps": steps["dit"], "batch": cfg.dit.batch, "clips": cfg.dit.pool_clips,
+                **({"seconds": round(timings["dit"])} if "dit" in timings else {})}
+    return [*earlier, last]
+
+
 def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_with, eval_per_combo=3) -> None:
     """Writes the ONNX graphs, tokenizer, eval prompts and manifest.
 
-    `trained_with`: {"hardware", "torch", "steps", "audio_pitch_ceiling", and "init"
-    for a fine-tune (reuse.record_init's note)} of the training run, which may have run
-    elsewhere (a GPU) than this export.
+    `trained_with`: {"hardware", "torch", "lineage" (reuse.py), "steps",
+    "audio_pitch_ceiling", and "init" for a fine-tune (reuse.record_init's note)} of the
+    training run, which may have run elsewhere (a GPU) than this export.
     """
     os.makedirs(out, exist_ok=True)
     init = trained_with.get("init", {})
@@ -237,6 +246,8 @@ def export_pack(cfg, models, tokenizer, preview_state, out, timings, trained_wit
             "hardware": trained_with["hardware"],
             "torch": trained_with["torch"],
             "train_seconds": {k: round(v) for k, v in timings.items()},
+            **({"lineage": completed(trained_with["lineage"], cfg, trained_with["steps"], timings)}
+               if "lineage" in trained_with else {}),
             "train_steps": trained_with["steps"],
             "audio_pitch_ceiling": trained_with["audio_pitch_ceiling"],
             "parameters": params,

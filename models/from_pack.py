@@ -208,8 +208,8 @@ def write_run(work: str, cfg: PackConfig, models: dict, manifest: dict, pack: st
                                 rgb_bias=manifest["preview"]["rgb_bias"], steps=steps.get("preview"), complete=True)
     Stage(work, "dit").save(model=sd["dit"], ema=sd["dit"], step=steps.get("dit", 0),
                             seconds=prov.get("train_seconds", {}).get("dit", 0), complete=True)
-    records = {"hardware.json": {"hardware": prov.get("hardware", "not recorded"),
-                                 "torch": prov.get("torch", "not recorded")},
+    ran = {k: prov.get(k, "not recorded") for k in ("hardware", "torch")}
+    records = {"hardware.json": {**ran, **({"lineage": prov["lineage"]} if "lineage" in prov else {})},
                "timings.json": prov.get("train_seconds", {}),
                "recovered.json": {"pack": os.path.abspath(pack), "name": manifest["name"],
                                   "version": manifest["version"], "exported_at": prov.get("exported_at")}}

@@ -11,10 +11,27 @@ export interface EvalTexts {
   ceiling: string;
 }
 
+/** One run that trained networks of the pack (models/reuse.py writes the lineage). */
+interface LineageEntry {
+  run: string;
+  /** The training stages whose networks it trained. */
+  stages: string[];
+  on: string;
+  torch: string;
+  note?: string;
+  steps?: number;
+  batch?: number;
+  clips?: number;
+  seconds?: number;
+}
+
 interface Provenance {
   trained_on: string;
+  /** Every hardware and torch of the lineage, once each. */
   hardware: string;
   torch: string;
+  /** Oldest first; absent from packs exported before it. */
+  lineage?: LineageEntry[];
   train_seconds: Record<string, number>;
   /** Steps each stage ran (a time-budgeted stage's count is known only afterwards). */
   train_steps?: Record<string, number | null>;
@@ -38,6 +55,29 @@ interface Provenance {
 }
 
 const millions = (n: number) => `${(n / 1e6).toFixed(2)}M`;
+
+const NETWORKS: Record<string, string> = {
+  text: "text encoder",
+  video_ae: "video autoencoder",
+  audio_ae: "audio autoencoder",
+  sharpen_decoder: "video decoder",
+  preview: "preview decoder",
+  dit: "denoiser",
+};
+
+/** One lineage entry as a line of the card. */
+function describeRun(e: LineageEntry): string {
+  const networks = e.stages.map((s) => NETWORKS[s] ?? s).join(", ");
+  const length = [
+    e.steps != null ? `${e.steps.toLocaleString("en")} steps` : "",
+    e.batch != null ? `of batch ${e.batch}` : "",
+    e.clips != null ? `on ${e.clips.toLocaleString("en")} clips` : "",
+    e.seconds != null ? `in ${(e.seconds / 60).toFixed(1)} min` : "",
+  ].filter(Boolean).join(" ");
+  return `run ${e.run} (${e.on}; torch ${e.torch}): ${networks}${e.note ? ` (${e.note})` : ""}${
+    length ? `; ${length}` : ""
+  }`;
+}
 
 /** Renders the card; exported for tests. */
 export function renderModelCard(
@@ -103,9 +143,13 @@ ${params.join("\n")}
 
 ## Training
 - Hardware: ${p.hardware}.
-- torch: ${
-    // A sync-head fine-tune's "denoiser" stage trained the head alone.
-    dit.tune_sync_head_only ? p.torch.replace("(denoiser)", "(sync head)") : p.torch}.
+- torch: ${p.torch}.${
+    p.lineage
+      ? `
+- Run by run, oldest first:
+${p.lineage.map((e, i) => `  ${i + 1}. ${describeRun(e)}.`).join("\n")}`
+      : ""
+  }
 - ${dit.tune_sync_head_only ? `Sync head: ${denoiserSteps}` : `Denoiser: ${denoiserSteps}`}.${
     p.audio_pitch_ceiling != null
       ? `

@@ -26,10 +26,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world  # noqa: E402
 from config import read_config  # noqa: E402
 from data import ClipBank  # noqa: E402
-from reuse import continue_run  # noqa: E402
+from reuse import append_lineage, continue_run, lineage_entry  # noqa: E402
 from text import Tokenizer  # noqa: E402
-from train import (DEVICE, Stage, load_autoencoders, log, make_models, sharpen_decoder,  # noqa: E402
-                   train_preview)
+from train import (DEVICE, Stage, describe_hardware, load_autoencoders, log, make_models,  # noqa: E402
+                   sharpen_decoder, train_preview)
 
 COPIED = ("text", "video_ae", "audio_ae", "dit")
 
@@ -69,8 +69,8 @@ def main() -> None:
         models["video_decoder"].load_state_dict(Stage(args.source, "sharpen_decoder").load()["decoder"])
         t0 = time.time()
         sharpen_decoder(cfg, models, bank, random.Random(f"{cfg.seed}:outline-decoder"), decoder)
-        record(args.work, "decoder, outline refine", time.time() - t0,
-               "the video decoder refined with an outline-weighted loss")
+        record(args.work, "decoder, outline refine", "sharpen_decoder", time.time() - t0,
+               "refined with an outline-weighted loss")
     # The preview decoder imitates the final one: distilled again, from where it was.
     models["video_decoder"].load_state_dict(decoder.load()["decoder"])
     models["video_decoder"].to(DEVICE).eval()
@@ -78,23 +78,22 @@ def main() -> None:
         models["preview"].load_state_dict(Stage(args.source, "preview").load()["model"])
         t0 = time.time()
         train_preview(cfg, models, bank, random.Random(f"{cfg.seed}:outline-preview"), preview)
-        record(args.work, "preview, redistilled", time.time() - t0, "the preview decoder redistilled from it")
+        record(args.work, "preview, redistilled", "preview", time.time() - t0,
+               "redistilled from the refined video decoder")
     log(f"refined; export with: train.py --work {args.work} --out PACK")
 
 
-def record(work: str, stage: str, seconds: float, what: str) -> None:
-    """Adds a stage to the run's timings and hardware, which the model card shows."""
+def record(work: str, stage: str, trained: str, seconds: float, what: str) -> None:
+    """Adds a stage to the run's timings and lineage, which the model card shows;
+    `trained` names the stage whose network it trained."""
     where = f"{DEVICE}, {os.cpu_count()} cores" if str(DEVICE) == "cpu" else str(DEVICE)
-    timings_path, hardware_path = os.path.join(work, "timings.json"), os.path.join(work, "hardware.json")
+    timings_path = os.path.join(work, "timings.json")
     timings = json.load(open(timings_path)) if os.path.exists(timings_path) else {}
     timings[f"{stage} ({where})"] = seconds
-    hardware = json.load(open(hardware_path)) if os.path.exists(hardware_path) else {
-        "hardware": "not recorded", "torch": "not recorded"}
-    hardware["hardware"] += f"; then {what} ({where})"
-    for path, value in ((timings_path, timings), (hardware_path, hardware)):
-        with open(path, "w") as f:
-            json.dump(value, f, indent=1)
-
+    with open(timings_path, "w") as f:
+        json.dump(timings, f, indent=1)
+    run = os.path.basename(os.path.normpath(work))
+    append_lineage(work, lineage_entry(run, [trained], describe_hardware(), torch.__version__, what))
 
 if __name__ == "__main__":
     main()

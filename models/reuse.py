@@ -17,6 +17,7 @@ import shutil
 from config import PackConfig, read_config, write_config
 
 REUSED = ("text", "video_ae", "audio_ae", "sharpen_decoder", "preview")
+NETWORKS = (*REUSED, "dit")  # the stages whose weights a pack holds (not the latent pool)
 
 
 def read_record(folder: str, name: str) -> dict | None:
@@ -44,9 +45,12 @@ def continue_run(source: str, work: str, cfg: PackConfig, names) -> None:
     os.makedirs(work, exist_ok=True)
     write_config(work, cfg)
     copy_stages(source, work, names)
-    for name in ("hardware.json", "timings.json"):
-        if os.path.exists(os.path.join(source, name)):
-            shutil.copy(os.path.join(source, name), os.path.join(work, name))
+    if os.path.exists(os.path.join(source, "timings.json")):
+        shutil.copy(os.path.join(source, "timings.json"), os.path.join(work, "timings.json"))
+    ran = read_record(source, "hardware.json")
+    if ran is not None:  # as a lineage, so that entries added here follow the source's
+        with open(os.path.join(work, "hardware.json"), "w") as f:
+            json.dump(summarized(lineage_of(ran, os.path.basename(os.path.normpath(source)))), f, indent=1)
 
 
 def reuse_stages(source: str, work: str, fresh: PackConfig) -> PackConfig:
@@ -80,45 +84,81 @@ def record_init(work: str, source: str, step: int) -> None:
     describe_run names it on every run of `work`, resumed ones too. Called before the
     denoiser starts."""
     record = {"from": os.path.basename(os.path.normpath(source)), "step": step}
-    # What the starting denoiser was trained on and where, when its run recorded it.
+    # What the starting denoiser was trained on and for how long, when its run recorded it.
     if os.path.exists(os.path.join(source, "config.json")):
         dit = read_config(source).dit
         record.update(batch=dit.batch, clips=dit.pool_clips)
-    # describe_run writes a run's hardware as "<where> for <its stages>..." and its
-    # torch as "<version> (denoiser); ..." when it names more than one.
-    ran = read_record(source, "hardware.json") or {}
-    if "hardware" in ran:
-        record["hardware"] = ran["hardware"].split(" for ")[0]
-    if "torch" in ran:
-        record["torch"] = ran["torch"].split(" (denoiser)")[0].split("; ")[0]
     timings = read_record(source, "timings.json") or {}
     if "dit" in timings:
         record["dit"] = round(timings["dit"])
+    # Its history; the last entry that trained it is the source run's own, whose length
+    # is known now.
+    ran = read_record(source, "hardware.json") or {}
+    history = restricted(lineage_of(ran, record["from"]), ("dit",)) or [
+        lineage_entry(record["from"], ["dit"], "not recorded", "not recorded")]
+    facts = {"steps": step, **{k: record[k] for k in ("batch", "clips") if k in record}}
+    if "dit" in record:
+        facts["seconds"] = record["dit"]
+    history[-1] = {**history[-1], **facts}
+    record["lineage"] = history
     with open(os.path.join(work, "dit_init.json"), "w") as f:
         json.dump(record, f)
 
 
-def describe_run(work: str, hardware: str, torch_version: str) -> dict:
-    """hardware.json's record of this run, naming the reused stages' origin and the
-    denoiser's starting point if any, with the torch each was trained with."""
+# A run's lineage: every run that trained a network of the pack, oldest first, one entry
+# each: {"run", "stages" (the networks it trained, by stage name), "on" (hardware),
+# "torch", and optionally "note", "steps", "batch", "clips", "seconds"}. A fine-tune of
+# a fine-tune of a reuse stays a flat list, where nested sentences grew unreadable.
+
+def lineage_entry(run: str, stages, on: str, torch_version: str, note: str | None = None) -> dict:
+    entry = {"run": run, "stages": list(stages), "on": on, "torch": torch_version}
+    if note:
+        entry["note"] = note
+    return entry
+
+
+def lineage_of(record: dict, run: str) -> list[dict]:
+    """A run's recorded lineage; a run recorded before lineages is one entry with its
+    hardware and torch sentences as they were."""
+    if "lineage" in record:
+        return [dict(e) for e in record["lineage"]]
+    return [lineage_entry(run, NETWORKS, record.get("hardware", "not recorded"),
+                          record.get("torch", "not recorded"))]
+
+
+def restricted(lineage: list[dict], stages) -> list[dict]:
+    """The entries that trained one of `stages`, each narrowed to those."""
+    kept = ({**e, "stages": [s for s in e["stages"] if s in stages]} for e in lineage)
+    return [e for e in kept if e["stages"]]
+
+
+def summarized(lineage: list[dict]) -> dict:
+    """hardware.json's record: the lineage, and the hardware and torch versions it used
+    (each once, in order)."""
+    def once(key: str) -> str:
+        return "; ".join(dict.fromkeys(e[key] for e in lineage))
+    return {"hardware": once("on"), "torch": once("torch"), "lineage": lineage}
+
+
+def append_lineage(work: str, entry: dict) -> None:
+    """Adds `entry` to the lineage in `work`'s hardware.json, once: a resumed step that
+    records again leaves it as it was."""
+    run = os.path.basename(os.path.normpath(work))
+    lineage = lineage_of(read_record(work, "hardware.json") or {"lineage": []}, run)
+    if not lineage or lineage[-1] != entry:
+        lineage.append(entry)
+    with open(os.path.join(work, "hardware.json"), "w") as f:
+        json.dump(summarized(lineage), f, indent=1)
+
+
+def describe_run(work: str, hardware: str, torch_version: str, note: str | None = None) -> dict:
+    """hardware.json's record of this run: the lineage of the stages it reused and of the
+    denoiser it starts from, then this run's own entry."""
     reused, init = read_record(work, "reused.json"), read_record(work, "dit_init.json")
-    start_torch = (init or {}).get("torch")  # the start was trained elsewhere, maybe on another torch
-    torches = [f"{torch_version} (denoiser)" if reused or start_torch else torch_version]
-    if start_torch:
-        torches.append(f"{start_torch} (its starting denoiser)")
-    record = {"hardware": hardware}
-    if reused:
-        torches.append(f"reused stages: {reused['torch']}")
-        record["hardware"] = (f"{hardware} for the latent pool and the denoiser; the text encoder and "
-                              f"autoencoders reused from run {reused['from']} ({reused['hardware']})")
-    record["torch"] = "; ".join(torches)
+    lineage = restricted(lineage_of(reused, reused["from"]), REUSED) if reused else []
     if init:
-        facts = [f"its step {init['step']}"]
-        if "batch" in init:
-            facts[0] += f" of batch {init['batch']}, {init['clips']} clips"
-        if "dit" in init:
-            facts.append(f"{init['dit']} s")
-        if "hardware" in init:
-            facts.append(f"on {init['hardware']}")
-        record["hardware"] += f"; the denoiser fine-tuned from run {init['from']}'s ({', '.join(facts)})"
-    return record
+        lineage += init.get("lineage") or [lineage_entry(init["from"], ["dit"], "not recorded", "not recorded")]
+        note = "; ".join(filter(None, ["fine-tuned from the one above", note]))
+    own = ["dit"] if reused else NETWORKS
+    lineage.append(lineage_entry(os.path.basename(os.path.normpath(work)), own, hardware, torch_version, note))
+    return summarized(lineage)

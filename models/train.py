@@ -43,6 +43,15 @@ def describe_hardware() -> str:
     return f"cuda ({torch.cuda.get_device_name(0)}; {cpu})" if DEVICE.type == "cuda" else f"cpu ({cpu})"
 
 
+def run_note(dit) -> str | None:
+    """What a run's lineage entry says beyond its networks: a sync-head fine-tune trains
+    the head alone."""
+    if not dit.tune_sync_head_only:
+        return None
+    return "the sync head alone, the transformer frozen" + (
+        ", reading the true clean video in training" if dit.sync_head_reads_truth else "")
+
+
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
@@ -524,7 +533,7 @@ def main() -> None:
     hardware_path = os.path.join(args.work, "hardware.json")
     if not all(stage.done() for stage in stages.values()):  # this run trains: record on what (starts CUDA)
         with open(hardware_path, "w") as f:
-            json.dump(describe_run(args.work, describe_hardware(), torch.__version__), f)
+            json.dump(describe_run(args.work, describe_hardware(), torch.__version__, run_note(cfg.dit)), f)
 
     def run(name, fn, *extra):
         if stages[name].done():

@@ -49,6 +49,7 @@ Deno.test({
         const manifest = JSON.parse(await Deno.readTextFile(`${DEFAULT_PACK_DIR}/manifest.json`));
         const hardware = JSON.parse(await Deno.readTextFile(`${work}/hardware.json`));
         assert.equal(hardware.torch, manifest.provenance.torch);
+        assert.deepEqual(hardware.lineage, manifest.provenance.lineage);
       },
     );
 

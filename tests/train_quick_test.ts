@@ -5,6 +5,7 @@
  * through the engine matches models/sample.py on the same checkpoint and noise.
  */
 import assert from "node:assert/strict";
+import { basename } from "node:path";
 import { loadPack, type Pack } from "../core/pack/load.ts";
 import { TORCH_INSTALL, torchMissing } from "../models/train.ts";
 import { assertParity, python } from "./_parity.ts";
@@ -48,14 +49,22 @@ Deno.test({
       const provenance = pack.manifest.provenance as {
         train_steps: Record<string, number>;
         audio_pitch_ceiling: number;
+        lineage: { run: string; stages: string[]; steps: number }[];
       };
       assert.equal(provenance.train_steps.text, 33, "--set reached the text stage");
       for (const [stage, steps] of Object.entries(provenance.train_steps)) {
         assert.ok(steps > 0, `${stage} ran ${steps} steps`);
       }
       assert.ok(provenance.audio_pitch_ceiling >= 0 && provenance.audio_pitch_ceiling <= 1);
+      // One run trained every network; export measured its denoiser's steps.
+      const [only, ...more] = provenance.lineage;
+      assert.deepEqual(more, []);
+      assert.equal(only!.run, basename(work));
+      assert.equal(only!.stages.length, 6);
+      assert.equal(only!.steps, provenance.train_steps.dit);
       const card = await Deno.readTextFile(`${out}/MODEL_CARD.md`);
       assert.match(card, /## Measured quality[\s\S]*eval: adherence=/);
+      assert.match(card, /Run by run, oldest first:\n {2}1\. run \S+ \(cpu .*\): text encoder, /);
     });
 
     await t.step("the pack's tokenizer gives the ids the training used", async () => {
@@ -177,9 +186,12 @@ print(json.dumps([diff, float(new.fine_time.weight.grad.abs().sum())]))`,
         assert.equal(reused.dit.steps, 3, "the denoiser takes this run's config");
         assert.notEqual(source.dit.steps, 3);
         assert.ok((await Deno.stat(`${again}/dit.pt.done`)).isFile);
-        const { hardware } = JSON.parse(await Deno.readTextFile(`${again}/hardware.json`));
-        assert.match(hardware, /for the latent pool and the denoiser; .* reused from run /);
-        assert.doesNotMatch(hardware, /fine-tuned from/, "a stale --init-dit note named the start");
+        // The lineage: the source run for the reused networks, this run for the denoiser;
+        // no entry for the stale note's start.
+        assert.deepEqual(await lineageOf(again), [
+          [basename(work), ["text", "video_ae", "audio_ae", "sharpen_decoder", "preview"], null],
+          ["reuse", ["dit"], null],
+        ]);
       },
     );
 
@@ -209,13 +221,16 @@ print(json.dumps([max(float((a[k] - b[k]).abs().max()) for k in a),
       );
       assert.ok(source > 0.01, `the source's modulation is ~zero (${source})`);
       assert.ok(moved > 0 && moved < source / 2, `fine-tune moved the weights by ${moved}`);
-      const { hardware, torch } = JSON.parse(await Deno.readTextFile(`${tuned}/hardware.json`));
-      assert.match(
-        hardware,
-        /; the denoiser fine-tuned from run [^ ]+'s \(its step \d+ of batch \d+, \d+ clips, \d+ s, on .+\)$/,
-      );
-      // Each network's torch: this run's, the starting denoiser's, the reused stages'.
-      assert.match(torch, /^\S+ \(denoiser\); \S+ \(its starting denoiser\); reused stages: \S+/);
+      // The starting denoiser's own entry, measured, then this run's.
+      assert.deepEqual(await lineageOf(tuned), [
+        [basename(work), ["text", "video_ae", "audio_ae", "sharpen_decoder", "preview"], null],
+        [basename(work), ["dit"], null],
+        ["init", ["dit"], "fine-tuned from the one above"],
+      ]);
+      const start = JSON.parse(await Deno.readTextFile(`${tuned}/hardware.json`)).lineage[1];
+      for (const fact of ["steps", "batch", "clips", "seconds"]) {
+        assert.ok(Number.isFinite(start[fact]), `the start's ${fact}: ${JSON.stringify(start)}`);
+      }
       // With every video clean, the model sees the clean latents and no video loss: the
       // video head gets no gradient, the audio head does.
       const grads = await onFreshDenoiser(
@@ -309,9 +324,19 @@ print(json.dumps([bool(torch.equal(x, x0_v)) for x in seen]))`,
       }
       const config = JSON.parse(await Deno.readTextFile(`${refined}/config.json`));
       assert.equal(config.video_ae.decoder_outline_weight, 8);
-      const { hardware } = JSON.parse(await Deno.readTextFile(`${refined}/hardware.json`));
-      assert.match(hardware, /video decoder refined with an outline-weighted loss .* preview/);
+      // The source run's entry, then one per refined network, each once.
+      const lineage = [
+        [
+          basename(work),
+          ["text", "video_ae", "audio_ae", "sharpen_decoder", "preview", "dit"],
+          null,
+        ],
+        ["outline", ["sharpen_decoder"], "refined with an outline-weighted loss"],
+        ["outline", ["preview"], "redistilled from the refined video decoder"],
+      ];
+      assert.deepEqual(await lineageOf(refined), lineage);
       assert.match(await refine(), /refined already/, "a second run redid finished stages");
+      assert.deepEqual(await lineageOf(refined), lineage);
       for (const [i, stage] of changed.entries()) {
         assert.deepEqual(await read(`${refined}/${stage}.pt`), after[i]);
       }
@@ -402,6 +427,16 @@ print(json.dumps([bool(torch.equal(x, x0_v)) for x in seen]))`,
  * seeded; `c` its config, `flow_loss` imported), a batch of clean latents (`x0_v`,
  * `x0_a`) and text (`text`); returns what `body` prints as JSON.
  */
+/** A run's lineage (models/reuse.py) as [run, stages, note] rows. */
+async function lineageOf(dir: string): Promise<unknown[]> {
+  const { lineage } = JSON.parse(await Deno.readTextFile(`${dir}/hardware.json`));
+  return lineage.map((e: { run: string; stages: string[]; note?: string }) => [
+    e.run,
+    e.stages,
+    e.note ?? null,
+  ]);
+}
+
 async function onFreshDenoiser(dir: string, body: string) {
   const setup = `import json, sys; sys.path.insert(0, "models")
 import torch
