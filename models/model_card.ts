@@ -211,8 +211,10 @@ number on the autoencoders, the gap to it on the denoiser):
   a click within a frame against 51.5 %: as many clicks, better placed. Still far
   from the ground truth (over 0.9 of its clicks on a hit): the clicks are set while the
   picture is noisy, and generated bounces also turn in mid-air (~4 turns a 2 s clip
-  against 2.6 wall hits), every turn timed against the clicks. The next step is a
-  noise level per stream, the sound's lagging the picture's (models/README.md).
+  against 2.6 wall hits), every turn timed against the clicks. A noise level per
+  stream would not be enough alone: beside the true video given clean at every step
+  the head reads 0.488 against 0.336, the transformer still clicking off the hits
+  (models/README.md).
 - Through the engine at fifteen seeds a prompt (\`deno task eval --seeds 15\`, 810
   clips) this pack reads adherence 0.948, motion 0.931, sync 1.0 (1.0 by chance),
   persistence 0.983. At five seeds the first head's pack read 0.944 / 0.933 / 1.0 /
