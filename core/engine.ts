@@ -61,10 +61,25 @@ export interface EngineOptions {
   maxBatch?: number;
   /** Preview decoder or linear map, image format and quality. */
   preview?: Partial<PreviewOptions>;
-  /** Schedule shift: the manifest's static `sampler.shift` unless given. */
+  /** Schedule shift: the manifest's (`sampler.dynamic_shift`, else `sampler.shift`) unless given. */
   shift?: ShiftMode;
   /** Prompts whose encodings are kept (default 64). */
   textCacheSize?: number;
+}
+
+/** The shift a pack asks for: by token count when it gives `dynamic_shift`, else fixed. */
+export function packShift(manifest: Manifest): ShiftMode {
+  const d = manifest.sampler.dynamic_shift;
+  if (!d) return { kind: "static", shift: manifest.sampler.shift };
+  return {
+    kind: "dynamic",
+    config: {
+      baseTokens: d.base_seq_len,
+      maxTokens: d.max_seq_len,
+      baseMu: d.base_shift,
+      maxMu: d.max_shift,
+    },
+  };
 }
 
 /**
@@ -95,7 +110,7 @@ export class Engine implements GenerationEngine {
     this.#backend = backend;
     this.#options = {
       outDir: options.outDir ?? "data/outputs",
-      shift: options.shift ?? { kind: "static", shift: manifest.sampler.shift },
+      shift: options.shift ?? packShift(manifest),
     };
     const preview = { ...DEFAULT_PREVIEW, ...options.preview };
     this.#previews = options.previewRenderer ?? inlineRenderer(backend, manifest, preview);

@@ -3,6 +3,12 @@ import { InvalidRequestError } from "./errors.ts";
 import { collect, fakeEngine, previews, types } from "./_testing/engine_harness.ts";
 import { hasFfprobe, probe } from "./_testing/ffprobe.ts";
 import type { PreviewRenderer } from "./preview_scheduler.ts";
+import { Engine } from "./engine.ts";
+import { clipGeometry } from "./geometry.ts";
+import { parseManifest } from "./pack/manifest.ts";
+import { shiftSigma } from "./schedulers/mod.ts";
+import { FakeBackend } from "./_testing/fake_backend.ts";
+import { fixtureManifest } from "./_testing/fixture_manifest.ts";
 
 const ffmpeg = await hasFfprobe();
 
@@ -500,4 +506,33 @@ Deno.test("a job's first preview comes from the linear map, later ones from the 
     frames.length - 1,
     "every preview but the first called the preview decoder",
   );
+});
+
+Deno.test("a pack's dynamic shift moves each size's schedule by its token count", async () => {
+  const fixture = fixtureManifest() as { sampler: Record<string, unknown> };
+  const dynamic = { base_seq_len: 100, max_seq_len: 400, base_shift: 0.5, max_shift: 1.5 };
+  const manifest = parseManifest({
+    ...fixture,
+    sampler: { ...fixture.sampler, dynamic_shift: dynamic },
+  });
+  const outDir = await Deno.makeTempDir({ prefix: "emerge-test-" });
+  const engine = new Engine(manifest, new FakeBackend(), { outDir });
+  try {
+    const steps = 4;
+    const seen: number[] = [];
+    for (const width of [64, 96]) {
+      const events = await collect(
+        engine.generate(engine.resolve({ prompt: "x", steps, seed: 1, width, previewEvery: 0 })),
+      );
+      const sigma = events.flatMap((e) => (e.type === "step" ? [e.sigma] : []))[1]!;
+      const { tokens } = clipGeometry(manifest, width, 64, 2);
+      const k = Math.exp(0.5 + ((1.5 - 0.5) / 300) * (tokens - 100));
+      assert.ok(Math.abs(sigma - shiftSigma(1 - 1 / steps, k)) < 1e-6, `${width}: ${sigma}`);
+      seen.push(sigma);
+    }
+    assert.ok(seen[1]! > seen[0]!, `more tokens, more shift: ${seen}`);
+  } finally {
+    await engine.close();
+    await Deno.remove(outDir, { recursive: true });
+  }
 });

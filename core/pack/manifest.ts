@@ -87,6 +87,20 @@ const manifestSchema = z.object({
     scheduler: z.enum(["euler", "dpmpp2m"]),
     steps: positiveInt,
     shift: positive,
+    /**
+     * Token-count-dependent shift, diffusers' `use_dynamic_shifting` (Flux, SD3.5): the
+     * shift is `exp(mu)`, `mu` linear in a clip's tokens from `base_shift` at
+     * `base_seq_len` to `max_shift` at `max_seq_len` (diffusers' base_image_seq_len,
+     * max_image_seq_len, base_shift, max_shift). When present, `shift` is not used.
+     */
+    dynamic_shift: z.object({
+      base_seq_len: positiveInt,
+      max_seq_len: positiveInt,
+      base_shift: z.number(),
+      max_shift: z.number(),
+    }).refine((d) => d.max_seq_len > d.base_seq_len, {
+      message: "max_seq_len must be greater than base_seq_len",
+    }).optional(),
     guidance: z.object({ video: z.number().nonnegative(), audio: z.number().nonnegative() }),
   }),
   preview: z.object({

@@ -52,3 +52,18 @@ Deno.test("parseManifest rejects an unknown scheduler and a missing component", 
   delete (json2.components as Record<string, unknown>).audio_decoder;
   rejects(json2, `field "components.audio_decoder"`);
 });
+
+Deno.test("parseManifest takes an optional dynamic shift and names a bad one", () => {
+  const fixture = fixtureManifest() as { sampler: Record<string, unknown> };
+  const dynamic = { base_seq_len: 256, max_seq_len: 4096, base_shift: 0.5, max_shift: 1.15 };
+  const m = parseManifest({ ...fixture, sampler: { ...fixture.sampler, dynamic_shift: dynamic } });
+  assert.deepEqual(m.sampler.dynamic_shift, dynamic);
+  assert.equal(parseManifest(fixture).sampler.dynamic_shift, undefined);
+  rejects(
+    {
+      ...fixture,
+      sampler: { ...fixture.sampler, dynamic_shift: { ...dynamic, max_seq_len: 256 } },
+    },
+    "sampler.dynamic_shift",
+  );
+});
