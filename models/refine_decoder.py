@@ -95,5 +95,6 @@ def record(work: str, stage: str, trained: str, seconds: float, what: str) -> No
     run = os.path.basename(os.path.normpath(work))
     append_lineage(work, lineage_entry(run, [trained], describe_hardware(), torch.__version__, what))
 
+
 if __name__ == "__main__":
     main()
