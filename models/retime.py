@@ -49,7 +49,7 @@ def main() -> None:
     continue_run(args.source, args.work, cfg, REUSED)
     append_lineage(args.work, lineage_entry(os.path.basename(os.path.normpath(args.work)), ["dit"],
                                             describe_hardware(), torch.__version__,
-                                            "its trained denoiser given a one-frame time code"))
+                                            "the trained one, given a one-frame time code"))
 
     tokenizer = Tokenizer(world.vocabulary())
     models = make_models(cfg, len(tokenizer.vocab))
