@@ -48,6 +48,7 @@ interface Provenance {
       sync_head?: boolean;
       tune_sync_head_only?: boolean;
       sync_head_reads_truth?: boolean;
+      train_sigma_shift?: number;
     };
     sampler: { steps: number; shift: number; guidance_video: number; guidance_audio: number };
   };
@@ -127,7 +128,11 @@ in manifest.json never appear in training (nor in the text encoder's).
   times, they and the last audio features correct the audio velocity.${
         dit.sync_head_reads_truth
           ? `
-  In training it read the true clean video instead (\`dit.sync_head_reads_truth\`).`
+  In training it read the true clean video instead (\`dit.sync_head_reads_truth\`).${
+            (dit.train_sigma_shift ?? 1) !== 1
+              ? ` Its training noise levels were shifted x${dit.train_sigma_shift} as the sampler's (\`dit.train_sigma_shift\`).`
+              : ""
+          }`
           : ""
       }`
       : ""
@@ -203,12 +208,18 @@ number on the autoencoders, the gap to it on the denoiser):
   and moved the clicks little: at fifteen seeds a prompt 0.515 of 641 clicks within
   a frame of a hit against 0.480 by chance, and 57.5 % of the hits with a click
   against 51.9 %. The sound sets its clicks by sigma 0.9, and there that estimate
-  shows the hits about half the time (\`models/probe_sync.py --by-step\`). This
-  pack's head went on from that one for 30 minutes (1,208 steps) reading the true
+  shows the hits about half the time (\`models/probe_sync.py --by-step\`). The
+  second head went on from that one for 30 minutes (1,208 steps) reading the true
   clean video in training (\`dit.sync_head_reads_truth\`; sampling still gives it
-  the estimate). At fifteen seeds a prompt (150 bounce clips) 0.566 of 652 clicks
-  fall within a frame of a hit against 0.475 by chance, and 62.0 % of the hits have
-  a click within a frame against 51.5 %: as many clicks, better placed. Still far
+  the estimate): 0.566 of 652 clicks on a hit against 0.475, at fifteen seeds. Its
+  training still drew noise levels as the transformer's did, 1.4 % of them above
+  0.9, where the clicks are set. This pack's head went on from it for 30 minutes more
+  (1,292 steps) with the draws shifted x3 as the sampler's schedule is
+  (\`dit.train_sigma_shift\`, 14 % above 0.9). At fifteen seeds a prompt (150 bounce
+  clips) 0.606 of 640 clicks fall within a frame of a hit against 0.483 by chance,
+  and 62.5 % of the hits have a click within a frame against 50.9 %; on 288 other
+  scenes (\`probe_sync.py --joint\`) 0.578 against 0.460, where the second head read
+  0.533 against 0.456. Still far
   from the ground truth (over 0.9 of its clicks on a hit): the clicks are set while the
   picture is noisy, and generated bounces also turn in mid-air (~4 turns a 2 s clip
   against 2.6 wall hits), every turn timed against the clicks. A noise level per
@@ -216,8 +227,9 @@ number on the autoencoders, the gap to it on the denoiser):
   the head reads 0.488 against 0.336, the transformer still clicking off the hits
   (models/README.md).
 - Through the engine at fifteen seeds a prompt (\`deno task eval --seeds 15\`, 810
-  clips) this pack reads adherence 0.948, motion 0.931, sync 1.0 (1.0 by chance),
-  persistence 0.983. At five seeds the first head's pack read 0.944 / 0.933 / 1.0 /
+  clips) this pack reads adherence 0.949, motion 0.931, sync 1.0 (1.0 by chance),
+  persistence 0.983 (the second head's 0.948 / 0.931 / 1.0 / 0.983). At five seeds
+  the first head's pack read 0.944 / 0.933 / 1.0 /
   0.982, its transformer without the head 0.947 / 0.933 / 2.0 / 0.983, and the first
   GPU denoiser (2894 steps, 1 s time code) 0.935 / 0.941 / 2.0 / 0.969, with the
   same decoders.

@@ -49,7 +49,8 @@ def run_note(dit) -> str | None:
     if not dit.tune_sync_head_only:
         return None
     return "the sync head alone, the transformer frozen" + (
-        ", reading the true clean video in training" if dit.sync_head_reads_truth else "")
+        ", reading the true clean video in training" if dit.sync_head_reads_truth else "") + (
+        f", its noise levels shifted x{dit.train_sigma_shift:g} as the sampler's" if dit.train_sigma_shift != 1 else "")
 
 
 def log(msg: str) -> None:
@@ -345,15 +346,18 @@ def encode_text(models, tokenizer, captions, max_tokens):
 
 
 def flow_loss(model, x0_v, x0_a, clean_video_fraction, text, mask, pooled, hits=None, hit_weight=0.0,
-              click_weight=1.0, head_reads_truth=False):
+              click_weight=1.0, head_reads_truth=False, sigma_shift=1.0):
     """The denoiser's flow-matching loss on one batch of clean latents. That share of
     the clips get their video as it is and a loss on their audio alone. With `hits`
     ((B, frames), 1 at a wall hit) and a sync head, its hit loss is added, and the
     audio tokens around each hit weigh `click_weight` times the others; with
-    `head_reads_truth` the head reads the clips' clean video latents."""
+    `head_reads_truth` the head reads the clips' clean video latents; `sigma_shift` shifts
+    the noise levels drawn (dit.train_sigma_shift)."""
     b, device = x0_v.shape[0], x0_v.device
     # Logit-normal sigmas (SD3): most weight on the middle noise levels, where layout and motion form.
     sigma = torch.sigmoid(torch.randn(b, device=device))
+    if sigma_shift != 1.0:
+        sigma = sigma_shift * sigma / (1 + (sigma_shift - 1) * sigma)
     noise_v, noise_a = torch.randn_like(x0_v), torch.randn_like(x0_a)
     sv, sa = sigma[:, None, None, None, None], sigma[:, None, None]
     # No draw without clean clips: the default recipe's random stream stays as it was.
@@ -429,7 +433,7 @@ def train_dit(cfg, models, tokenizer, rng, stage, pool):
         text, mask, pooled = encode_text(models, tokenizer, captions, cfg.geometry.max_tokens)
         hits = wall_hits(scenes, x0_v.shape[2] * cfg.geometry.temporal_compression) if c.sync_head else None
         loss = flow_loss(model, x0_v, x0_a, c.clean_video_fraction, text, mask, pooled, hits, c.sync_hit_weight,
-                         c.sync_click_weight, c.sync_head_reads_truth)
+                         c.sync_click_weight, c.sync_head_reads_truth, c.train_sigma_shift)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

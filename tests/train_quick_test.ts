@@ -301,6 +301,22 @@ for truth in (True, False):
 print(json.dumps([bool(torch.equal(x, x0_v)) for x in seen]))`,
       );
       assert.deepEqual(readsTruth, [true, false], "the head reads the true video only when asked");
+      // dit.train_sigma_shift: the noise levels drawn are shifted as the sampler's are.
+      const [plain, shifted] = await onFreshDenoiser(
+        tuned,
+        `model.sync = None  # the plain flow loss
+drawn = []
+model.register_forward_pre_hook(lambda m, args: drawn.append(args[2]))
+shares = []
+for shift in (1.0, 3.0):
+    drawn.clear()
+    torch.manual_seed(1)
+    for _ in range(300):
+        flow_loss(model, x0_v, x0_a, 0.0, *text, sigma_shift=shift)
+    shares.append(float((torch.cat(drawn) > 0.9).float().mean()))
+print(json.dumps(shares))`,
+      );
+      assert.ok(plain < 0.04 && shifted > 0.09, `sigma > 0.9: ${plain} unshifted, ${shifted} at 3`);
     });
 
     await t.step("refine_decoder.py changes the two decoders and nothing else", async () => {
