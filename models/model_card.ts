@@ -130,7 +130,8 @@ in manifest.json never appear in training (nor in the text encoder's).
           ? `
   In training it read the true clean video instead (\`dit.sync_head_reads_truth\`).${
             (dit.train_sigma_shift ?? 1) !== 1
-              ? ` Its training noise levels were shifted x${dit.train_sigma_shift} as the sampler's (\`dit.train_sigma_shift\`).`
+              ? `
+  Its training noise levels were shifted x${dit.train_sigma_shift} as the sampler's (\`dit.train_sigma_shift\`).`
               : ""
           }`
           : ""
