@@ -95,6 +95,15 @@ export function renderModelCard(
   const times = Object.entries(p.train_seconds).map(([k, v]) =>
     `| ${stageName(k)} | ${(v / 60).toFixed(1)} min |`
   );
+  // How the sync head's training differed from the transformer's, a line each.
+  const headTraining = [
+    dit.sync_head_reads_truth
+      ? "In training it read the true clean video instead (`dit.sync_head_reads_truth`)."
+      : "",
+    (dit.train_sigma_shift ?? 1) !== 1
+      ? `Its training noise levels were shifted x${dit.train_sigma_shift} as the sampler's (\`dit.train_sigma_shift\`).`
+      : "",
+  ].filter(Boolean).map((line) => `\n  ${line}`).join("");
   const denoiserSteps = `${p.train_steps?.dit ?? dit.steps} steps of batch ${dit.batch}`;
   return `# ${manifest.name}
 
@@ -125,17 +134,7 @@ in manifest.json never appear in training (nor in the text encoder's).
 - Sync head (in the denoiser's graph): 2-D convolutions per latent frame and 1-D ones
   over time read the transformer's clean-video estimate (x - sigma v) into features
   per video frame, one of them fitted to the wall hits; resampled to the audio tokens'
-  times, they and the last audio features correct the audio velocity.${
-        dit.sync_head_reads_truth
-          ? `
-  In training it read the true clean video instead (\`dit.sync_head_reads_truth\`).${
-            (dit.train_sigma_shift ?? 1) !== 1
-              ? `
-  Its training noise levels were shifted x${dit.train_sigma_shift} as the sampler's (\`dit.train_sigma_shift\`).`
-              : ""
-          }`
-          : ""
-      }`
+  times, they and the last audio features correct the audio velocity.${headTraining}`
       : ""
   }
 - Preview decoder: one 3x3 convolution and a 1x1 per latent cell, distilled from the

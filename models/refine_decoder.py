@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world  # noqa: E402
 from config import read_config  # noqa: E402
 from data import ClipBank  # noqa: E402
-from reuse import append_lineage, continue_run, lineage_entry  # noqa: E402
+from reuse import append_lineage, continue_run, lineage_entry, run_name  # noqa: E402
 from text import Tokenizer  # noqa: E402
 from train import (DEVICE, Stage, describe_hardware, load_autoencoders, log, make_models,  # noqa: E402
                    sharpen_decoder, train_preview)
@@ -92,8 +92,7 @@ def record(work: str, stage: str, trained: str, seconds: float, what: str) -> No
     timings[f"{stage} ({where})"] = seconds
     with open(timings_path, "w") as f:
         json.dump(timings, f, indent=1)
-    run = os.path.basename(os.path.normpath(work))
-    append_lineage(work, lineage_entry(run, [trained], describe_hardware(), torch.__version__, what))
+    append_lineage(work, lineage_entry(run_name(work), [trained], describe_hardware(), torch.__version__, what))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world  # noqa: E402
 from config import apply_overrides, read_config  # noqa: E402
 from data import ClipBank  # noqa: E402
-from reuse import REUSED, append_lineage, continue_run, lineage_entry  # noqa: E402
+from reuse import REUSED, append_lineage, continue_run, lineage_entry, run_name  # noqa: E402
 from text import Tokenizer  # noqa: E402
 from train import (DEVICE, Stage, build_pool, describe_hardware, load_autoencoders, log,  # noqa: E402
                    make_models, train_dit)
@@ -47,8 +47,7 @@ def main() -> None:
     d.batch, d.lr, d.warmup, d.ema, d.steps, d.seconds = 32, 2e-4, 50, 0.995, 1_000_000, args.minutes * 60
     apply_overrides(cfg, args.set)
     continue_run(args.source, args.work, cfg, REUSED)
-    append_lineage(args.work, lineage_entry(os.path.basename(os.path.normpath(args.work)), ["dit"],
-                                            describe_hardware(), torch.__version__,
+    append_lineage(args.work, lineage_entry(run_name(args.work), ["dit"], describe_hardware(), torch.__version__,
                                             "the trained one, given a one-frame time code"))
 
     tokenizer = Tokenizer(world.vocabulary())

@@ -20,6 +20,11 @@ REUSED = ("text", "video_ae", "audio_ae", "sharpen_decoder", "preview")
 NETWORKS = (*REUSED, "dit")  # the stages whose weights a pack holds (not the latent pool)
 
 
+def run_name(folder: str) -> str:
+    """How lineages and notes name the run in `folder`: its folder's name."""
+    return os.path.basename(os.path.normpath(folder))
+
+
 def read_record(folder: str, name: str) -> dict | None:
     """One of a run's JSON records (hardware.json, timings.json, ...), None if absent."""
     path = os.path.join(folder, name)
@@ -50,7 +55,7 @@ def continue_run(source: str, work: str, cfg: PackConfig, names) -> None:
     ran = read_record(source, "hardware.json")
     if ran is not None:  # as a lineage, so that entries added here follow the source's
         with open(os.path.join(work, "hardware.json"), "w") as f:
-            json.dump(summarized(lineage_of(ran, os.path.basename(os.path.normpath(source)))), f, indent=1)
+            json.dump(summarized(lineage_of(ran, run_name(source))), f, indent=1)
 
 
 def reuse_stages(source: str, work: str, fresh: PackConfig) -> PackConfig:
@@ -62,7 +67,7 @@ def reuse_stages(source: str, work: str, fresh: PackConfig) -> PackConfig:
     copy_stages(source, work)
     recorded = read_record(source, "hardware.json") or {"hardware": "not recorded", "torch": "not recorded"}
     with open(os.path.join(work, "reused.json"), "w") as f:
-        json.dump({"from": os.path.basename(os.path.normpath(source)), "stages": list(REUSED), **recorded}, f)
+        json.dump({"from": run_name(source), "stages": list(REUSED), **recorded}, f)
     timings = read_record(source, "timings.json")
     if timings is not None:
         with open(os.path.join(work, "timings.json"), "w") as f:
@@ -83,7 +88,7 @@ def record_init(work: str, source: str, step: int) -> None:
     """Notes in `work` that its denoiser starts from `source`'s (at `step`), so that
     describe_run names it on every run of `work`, resumed ones too. Called before the
     denoiser starts."""
-    record = {"from": os.path.basename(os.path.normpath(source)), "step": step}
+    record = {"from": run_name(source), "step": step}
     # What the starting denoiser was trained on and for how long, when its run recorded it.
     if os.path.exists(os.path.join(source, "config.json")):
         dit = read_config(source).dit
@@ -143,8 +148,7 @@ def summarized(lineage: list[dict]) -> dict:
 def append_lineage(work: str, entry: dict) -> None:
     """Adds `entry` to the lineage in `work`'s hardware.json, once: a resumed step that
     records again leaves it as it was."""
-    run = os.path.basename(os.path.normpath(work))
-    lineage = lineage_of(read_record(work, "hardware.json") or {"lineage": []}, run)
+    lineage = lineage_of(read_record(work, "hardware.json") or {"lineage": []}, run_name(work))
     if not lineage or lineage[-1] != entry:
         lineage.append(entry)
     with open(os.path.join(work, "hardware.json"), "w") as f:
@@ -160,5 +164,5 @@ def describe_run(work: str, hardware: str, torch_version: str, note: str | None 
         lineage += init.get("lineage") or [lineage_entry(init["from"], ["dit"], "not recorded", "not recorded")]
         note = "; ".join(filter(None, ["fine-tuned from the one above", note]))
     own = ["dit"] if reused else NETWORKS
-    lineage.append(lineage_entry(os.path.basename(os.path.normpath(work)), own, hardware, torch_version, note))
+    lineage.append(lineage_entry(run_name(work), own, hardware, torch_version, note))
     return summarized(lineage)

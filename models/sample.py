@@ -18,10 +18,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world  # noqa: E402
 
 
-def sigmas(steps: int, shift: float) -> torch.Tensor:
-    """1 -> 0 in `steps` Euler steps, shifted toward high noise: s' = k s / (1 + (k - 1) s)."""
-    s = torch.linspace(1.0, 0.0, steps + 1)
+def shift_sigma(s, shift: float):
+    """Noise levels moved toward high noise: s' = k s / (1 + (k - 1) s) (k = 1 keeps them)."""
     return shift * s / (1 + (shift - 1) * s)
+
+
+def sigmas(steps: int, shift: float) -> torch.Tensor:
+    """1 -> 0 in `steps` Euler steps, shifted toward high noise."""
+    return shift_sigma(torch.linspace(1.0, 0.0, steps + 1), shift)
 
 
 def latent_shapes(cfg, width: int, height: int, seconds: int):

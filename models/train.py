@@ -30,6 +30,7 @@ from config import PackConfig, apply_overrides, gpu_config, quick_config, read_c
 from data import ClipBank, attribute_targets, random_captions  # noqa: E402
 from dit import JointDiT  # noqa: E402
 from reuse import describe_run, forget_init, read_record, record_init, reuse_stages  # noqa: E402
+from sample import shift_sigma  # noqa: E402
 from text import TextEncoder, Tokenizer  # noqa: E402
 from video_ae import PreviewDecoder, VideoDecoder, VideoEncoder  # noqa: E402
 
@@ -355,9 +356,7 @@ def flow_loss(model, x0_v, x0_a, clean_video_fraction, text, mask, pooled, hits=
     the noise levels drawn (dit.train_sigma_shift)."""
     b, device = x0_v.shape[0], x0_v.device
     # Logit-normal sigmas (SD3): most weight on the middle noise levels, where layout and motion form.
-    sigma = torch.sigmoid(torch.randn(b, device=device))
-    if sigma_shift != 1.0:
-        sigma = sigma_shift * sigma / (1 + (sigma_shift - 1) * sigma)
+    sigma = shift_sigma(torch.sigmoid(torch.randn(b, device=device)), sigma_shift)
     noise_v, noise_a = torch.randn_like(x0_v), torch.randn_like(x0_a)
     sv, sa = sigma[:, None, None, None, None], sigma[:, None, None]
     # No draw without clean clips: the default recipe's random stream stays as it was.
