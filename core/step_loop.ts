@@ -25,7 +25,7 @@ import type { PreviewGate } from "./preview_gate.ts";
 import { type PreviewRenderer, PreviewScheduler } from "./preview_scheduler.ts";
 import { SCHEDULERS } from "./schedulers/mod.ts";
 import type { TextCache } from "./text_cache.ts";
-import { yieldToEventLoop } from "./yield.ts";
+import { holdYieldBell, yieldToEventLoop } from "./yield.ts";
 
 /** What the loop needs besides its jobs. */
 export interface LoopDeps {
@@ -162,11 +162,13 @@ export class StepLoop {
 
   async #run(): Promise<void> {
     const stepping = () => this.#jobs.filter((j) => j.state === "queued" || j.state === "running");
+    const release = holdYieldBell(); // the cheap yield while there are steps to take
     while (true) {
       this.#jobs = this.#jobs.filter((j) => !j.ended);
       if (stepping().length === 0) {
         // Set synchronously with the emptiness check, so add() can never miss a stop.
         this.#running = null;
+        release();
         return;
       }
       // Let queued socket messages (cancel, steer, new jobs) in before the next call;
@@ -330,8 +332,12 @@ export class StepLoop {
 
   /** Tracks `work` for idle(); if it throws (a bug), its jobs fail instead of hanging. */
   #inBackground(work: Promise<void>, jobs: readonly Job[]): void {
+    const release = holdYieldBell();
     const tracked = work.catch((error) => failAfterBug(jobs, "Cannot finish jobs", error))
-      .finally(() => this.#background.delete(tracked));
+      .finally(() => {
+        this.#background.delete(tracked);
+        release();
+      });
     this.#background.add(tracked);
   }
 

@@ -1,36 +1,76 @@
 import assert from "node:assert/strict";
-import { yieldToEventLoop } from "./yield.ts";
+import { holdYieldBell, yieldToEventLoop } from "./yield.ts";
 
-Deno.test("yieldToEventLoop lets an already-due macrotask run first; a microtask does not", async () => {
-  const order: string[] = [];
-  const due = new Promise<void>((resolve) =>
-    setTimeout(() => {
-      order.push("macrotask");
-      resolve();
-    }, 0)
-  );
-  await Promise.resolve();
-  order.push("after microtask");
-  await yieldToEventLoop();
-  order.push("after yield");
-  await due;
-  assert.deepEqual(order, ["after microtask", "macrotask", "after yield"]);
-});
-
-Deno.test("yieldToEventLoop lets a local socket's data in before it resolves", async () => {
+/** A connected loopback pair with a read outstanding on the server end. */
+async function socketPair() {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
   const server = await listener.accept();
-  let received = false;
-  const reading = server.read(new Uint8Array(8)).then(() => (received = true));
-  await client.write(Uint8Array.of(1));
-  // Busy the thread the way a model call does, so the data is waiting when we yield.
-  const until = performance.now() + 20;
-  while (performance.now() < until);
-  for (let i = 0; i < 3 && !received; i++) await yieldToEventLoop();
-  assert.ok(received, "the read completed within three yields");
-  await reading;
-  client.close();
-  server.close();
   listener.close();
+  return {
+    client,
+    server,
+    close() {
+      client.close();
+      server.close();
+    },
+  };
+}
+
+/** Busies the thread the way a model call does, so data is waiting when we yield. */
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+for (const held of [false, true]) {
+  const how = held ? "with the bell held" : "without a hold (the timer)";
+
+  Deno.test(`yieldToEventLoop ${how} lets an already-due macrotask run first; a microtask does not`, async () => {
+    const release = held ? holdYieldBell() : () => {};
+    const order: string[] = [];
+    const due = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        order.push("macrotask");
+        resolve();
+      })
+    );
+    await Promise.resolve();
+    order.push("after microtask");
+    await yieldToEventLoop();
+    order.push("after yield");
+    await due;
+    release();
+    assert.deepEqual(order, ["after microtask", "macrotask", "after yield"]);
+  });
+
+  Deno.test(`yieldToEventLoop ${how} lets a local socket's data in before it resolves, every time`, async () => {
+    const release = held ? holdYieldBell() : () => {};
+    const { client, server, close } = await socketPair();
+    const buffer = new Uint8Array(8);
+    let missed = 0;
+    for (let trial = 0; trial < 50; trial++) {
+      let received = false;
+      const reading = server.read(buffer).then(() => (received = true));
+      await client.write(Uint8Array.of(1));
+      busy(2);
+      await yieldToEventLoop();
+      if (!received) missed++;
+      await reading;
+    }
+    close();
+    release();
+    assert.equal(missed, 0, `socket data missed by ${missed} of 50 yields`);
+  });
+}
+
+Deno.test("concurrent yields each complete, and the last release closes the bell", async () => {
+  const first = holdYieldBell(), second = holdYieldBell();
+  await Promise.all(Array.from({ length: 20 }, () => yieldToEventLoop()));
+  first();
+  first(); // a second call of one release is a no-op, not a second release
+  await yieldToEventLoop();
+  second();
+  // Closed: the yield falls back to the timer and still resolves.
+  await yieldToEventLoop();
 });
