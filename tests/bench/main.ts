@@ -15,6 +15,7 @@ import { existsSync } from "node:fs";
 import { DEFAULT_PACK_DIR, Engine } from "../../core/engine.ts";
 import type { GenerationRequest } from "../../core/types.ts";
 import { fmt, median, table } from "./_table.ts";
+import { formatInterval, medianInterval, ratioInterval } from "./_interval.ts";
 import { torchVsEmerge } from "./torch.ts";
 import { streamBench } from "./stream.ts";
 import { soakBench } from "./soak.ts";
@@ -70,21 +71,28 @@ async function timeOne(over: Partial<GenerationRequest> = {}) {
   return { wall, lastStep, modelMs, mainMs: modelMs - workerMs, denoiseMs, previews };
 }
 
-/**
- * `n` jobs at once; wall until all are done, peak RSS (this process and its ffmpeg
- * children) sampled every 10 ms: the timer only fires between model calls, so a peak
- * inside one can be missed.
- */
-async function timeConcurrent(n: number) {
-  let peak = treeRss();
-  const sampler = setInterval(() => (peak = Math.max(peak, treeRss())), 10);
+/** `n` jobs at once, previews off; wall until all are done. */
+async function timeConcurrent(n: number): Promise<number> {
   const start = performance.now();
   await Promise.all(
     Array.from({ length: n }, () => engine.generate(request({ previewEvery: 0 })).result),
   );
-  const wall = performance.now() - start;
+  return performance.now() - start;
+}
+
+/**
+ * Peak RSS (this process and its ffmpeg children) of 8 jobs at once, sampled every
+ * 10 ms: the timer only fires between model calls, so a peak inside one can be missed.
+ * A run of its own, untimed: a sample reads /proc for each of ~40 threads (~0.4 ms),
+ * 4 % of the loop's thread at this rate, and when the batching rows sampled it, one
+ * job "at once" read 0.91x of the same job alone.
+ */
+async function peakRssOf8(): Promise<number> {
+  let peak = treeRss();
+  const sampler = setInterval(() => (peak = Math.max(peak, treeRss())), 10);
+  await timeConcurrent(8);
   clearInterval(sampler);
-  return { wall, peakMb: Math.max(peak, treeRss()) / 2 ** 20 };
+  return Math.max(peak, treeRss()) / 2 ** 20;
 }
 
 const defaults = request();
@@ -107,31 +115,46 @@ const overhead = median(on.map((t) => t.wall / t.modelMs));
 const overheadMain = median(on.map((t) => t.wall / t.mainMs));
 const loopOverhead = median(off.map((t) => t.lastStep / t.denoiseMs));
 const previewCost = median(on.map((t) => t.wall)) / median(off.map((t) => t.wall));
+// 95 % intervals over the interleaved runs (_interval.ts): how much one reading says.
+const overheadSpread = formatInterval(medianInterval(on.map((t) => t.wall / t.modelMs)));
+const previewSpread = formatInterval(
+  ratioInterval(on.map((t) => t.wall), off.map((t) => t.wall)),
+);
 console.log(
-  table("overhead (wall / summed session.run time)", ["run", "wall ms", "model ms", "ratio"], [
+  table("overhead (wall / summed session.run time)", [
+    "run",
+    "wall ms",
+    "model ms",
+    "ratio",
+    "95 % interval",
+  ], [
     [
       "default, previews every step, to done",
       median(on.map((t) => t.wall)),
       median(on.map((t) => t.modelMs)),
       overhead,
+      overheadSpread,
     ],
     [
       "default, previews every step, to done / step-loop thread's calls only",
       median(on.map((t) => t.wall)),
       median(on.map((t) => t.mainMs)),
       overheadMain,
+      "",
     ],
     [
       "default, previews off, to done",
       median(off.map((t) => t.wall)),
       median(off.map((t) => t.modelMs)),
       median(off.map((t) => t.wall / t.modelMs)),
+      "",
     ],
     [
       "step loop only (previews off, to last step / denoiser + text)",
       median(off.map((t) => t.lastStep)),
       median(off.map((t) => t.denoiseMs)),
       loopOverhead,
+      "",
     ],
   ]),
 ); // deno-fmt-ignore
@@ -144,14 +167,16 @@ console.log(
     "previews delivered",
     "per step (max 1)",
     "ratio",
+    "95 % interval",
   ], [
-    ["off", median(off.map((t) => t.wall)), 0, 0, 1],
+    ["off", median(off.map((t) => t.wall)), 0, 0, 1, ""],
     [
       "every step",
       median(on.map((t) => t.wall)),
       median(on.map((t) => t.previews)),
       previewsPerStep,
       previewCost,
+      previewSpread,
     ],
   ]),
 ); // deno-fmt-ignore
@@ -160,21 +185,22 @@ console.log(
 // background load on this shared machine hits both alike; medians of `repeats` pairs.
 const single = median(off.map((t) => t.wall));
 const batchRows: (string | number)[][] = [];
-let batch4 = 0, rssMb = 0;
+let batch4 = 0;
 for (const n of [1, 2, 4, 8]) {
   const sequentials: number[] = [], concurrents: number[] = [];
-  for (let r = 0; r < repeats; r++) {
+  // The summary line's row gets seven pairs, so its interval means something.
+  const pairs = n === 4 && !quick ? 7 : repeats;
+  for (let r = 0; r < pairs; r++) {
     const seqStart = performance.now();
     for (let i = 0; i < n; i++) await engine.generate(request({ previewEvery: 0 })).result;
     sequentials.push(performance.now() - seqStart);
-    const { wall, peakMb } = await timeConcurrent(n);
-    concurrents.push(wall);
-    rssMb = Math.max(rssMb, n === 8 ? peakMb : 0);
+    concurrents.push(await timeConcurrent(n));
   }
   const sequential = median(sequentials), wall = median(concurrents);
   const speedup = sequential / wall;
   if (n === 4) batch4 = speedup;
-  batchRows.push([n, sequential, wall, (n * 1000) / wall, speedup]);
+  const spread = pairs > 1 ? formatInterval(ratioInterval(sequentials, concurrents)) : "";
+  batchRows.push([n, sequential, wall, (n * 1000) / wall, speedup, spread]);
 }
 console.log(
   table("batching (n jobs one after another vs n at once, previews off)", [
@@ -183,8 +209,10 @@ console.log(
     "concurrent ms",
     "jobs/s",
     "speedup",
+    "95 % interval",
   ], batchRows),
 );
+const rssMb = await peakRssOf8();
 
 // Real-time factor of the default clip, decode and MP4 included.
 const rtfOn = (defaults.seconds * 1000) / median(on.map((t) => t.wall));
