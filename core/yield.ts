@@ -18,8 +18,9 @@
  * The bell is open only while someone holds it (`holdYieldBell`; the step loop does
  * while it has work), so an idle engine keeps no socket (its outstanding read would
  * keep the process alive, and tests would leak it). Each close leaves one loopback
- * socket in TIME_WAIT for a minute: one per busy period (a few a second at most), far below the ~28k ports. Without
- * a hold, or where the process may not open a loopback socket, the yield is the timer.
+ * socket in TIME_WAIT for a minute: one per busy period, a few a second at most, far
+ * below the ~28k ephemeral ports. Without a hold, or where the process may not open a
+ * loopback socket, the yield is the timer.
  */
 
 /** One end writes, the other reads: each ring is one reactor poll. */
