@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { frameAt, type Rgb8Frames } from "./frames.ts";
-import { encodeFrames, encodeImage } from "./images.ts";
+import { frameAt, type Rgb8Frames, tile } from "./frames.ts";
+import { encodeFrames, encodeImage, gridColumns } from "./images.ts";
 import { cutJpegStrip } from "./jpeg_strip.ts";
 
 /** Frames of a moving disc over a gradient, with noise so the data holds many 0xFF bytes. */
@@ -76,4 +76,31 @@ Deno.test("strips the cut cannot split are refused, and encodeFrames falls back"
   }).jpeg({ progressive: true }).toBuffer();
   assert.equal(cutJpegStrip(new Uint8Array(progressive), 2), null);
   assert.equal(cutJpegStrip(new Uint8Array([1, 2, 3]), 2), null);
+});
+
+for (const [frames, columns] of [[12, 4], [10, 4], [24, 6]] as const) {
+  Deno.test(`${frames} frames cut from a grid ${columns} across decode to exactly the pixels of frames encoded alone`, async () => {
+    const clip = movingDisc(frames, 32, 48);
+    const grid = tile(clip, columns); // with 10 frames, the last row has two empty cells
+    const cut = cutJpegStrip(await encodeImage(grid, OPTIONS), frames, columns) ??
+      assert.fail("the grid was refused");
+    assert.equal(cut.length, frames);
+    for (let f = 0; f < frames; f++) {
+      const alone = await encodeImage({ data: frameAt(clip, f), width: 32, height: 48 }, OPTIONS);
+      const [got, want] = await Promise.all([pixels(cut[f]!), pixels(alone)]);
+      assert.deepEqual([got.info.width, got.info.height], [32, 48]);
+      assert.ok(got.data.equals(want.data), `frame ${f} decodes differently`);
+    }
+  });
+}
+
+Deno.test("a grid whose frames are not whole MCUs wide is refused; encodeFrames lays such clips out as a strip", async () => {
+  const clip = movingDisc(4, 24, 16); // 24 px: one and a half 16-px MCUs
+  assert.equal(cutJpegStrip(await encodeImage(tile(clip, 2), OPTIONS), 4, 2), null);
+  assert.equal(gridColumns(clip), 1);
+  assert.equal(gridColumns(clip, 2), 4, "48 px once upscaled 2x: whole MCUs");
+  assert.equal(gridColumns(movingDisc(24, 64, 64)), 6);
+  assert.equal(gridColumns(movingDisc(7, 64, 64)), 1, "7 frames: no divisor up to 6");
+  const frames = await encodeFrames(clip, OPTIONS);
+  assert.deepEqual((await pixels(frames[3]!)).info.width, 24);
 });
