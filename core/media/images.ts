@@ -4,7 +4,7 @@
  */
 import sharp from "sharp";
 import { frameAt, type Rgb8Frames, tile } from "./frames.ts";
-import { cutJpegStrip } from "./jpeg_strip.ts";
+import { cutJpegGrid } from "./jpeg_grid.ts";
 
 /** The encodings previews may use. */
 export type ImageFormat = "jpeg" | "webp";
@@ -47,7 +47,7 @@ export function gridColumns(clip: Rgb8Frames, scale = 1): number {
 /**
  * Every frame of a clip as its own image, in order, optionally upscaled. JPEG frames
  * come from one encode of the frames laid out in a grid, cut apart losslessly
- * (jpeg_strip.ts): one sharp call instead of one per frame, which measured 3-4 ms
+ * (jpeg_grid.ts): one sharp call instead of one per frame, which measured 3-4 ms
  * with the cut against 20-30 ms for 24 frames. Anything the cut refuses is encoded frame by frame.
  */
 export async function encodeFrames(
@@ -60,7 +60,7 @@ export async function encodeFrames(
       ? tile(clip, columns)
       : { data: clip.data, width: clip.width, height: clip.height * clip.frames };
     // The cut fits the frames' own tables, so sharp's fitting pass would be thrown away.
-    const frames = cutJpegStrip(
+    const frames = cutJpegGrid(
       await encodeImage(grid, { ...options, fitTables: false }),
       clip.frames,
       columns,

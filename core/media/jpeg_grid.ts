@@ -49,28 +49,28 @@ const LOOKUP_BITS = 9;
 const SOI = 0xd8, EOI = 0xd9, SOF0 = 0xc0, SOF1 = 0xc1, DHT = 0xc4, SOS = 0xda, DRI = 0xdd;
 
 /**
- * Cuts `strip` (frames of equal size in a grid `columns` across, filled row by row; the
+ * Cuts `image` (frames of equal size in a grid `columns` across, filled row by row; the
  * last row may have empty cells) into `frames` JPEGs.
  */
-export function cutJpegStrip(
-  strip: Uint8Array,
+export function cutJpegGrid(
+  image: Uint8Array,
   frames: number,
   columns = 1,
 ): Uint8Array[] | null {
-  if (strip[0] !== 0xff || strip[1] !== SOI) return null;
+  if (image[0] !== 0xff || image[1] !== SOI) return null;
   const tables = new Map<number, HuffmanTable>(); // (class << 4) | id
   const kept: Uint8Array[] = []; // header segments copied into every frame
   let sofAt = -1, sof: Uint8Array | null = null;
   let at = 2;
-  while (at + 4 <= strip.length) {
-    if (strip[at] !== 0xff) return null;
-    const marker = strip[at + 1]!;
-    const length = (strip[at + 2]! << 8) | strip[at + 3]!;
-    const segment = strip.subarray(at, at + 2 + length);
+  while (at + 4 <= image.length) {
+    if (image[at] !== 0xff) return null;
+    const marker = image[at + 1]!;
+    const length = (image[at + 2]! << 8) | image[at + 3]!;
+    const segment = image.subarray(at, at + 2 + length);
     if (marker === SOS) {
       return sof === null
         ? null
-        : cutScan(strip, at + 2 + length, segment, sof, sofAt, kept, tables, frames, columns);
+        : cutScan(image, at + 2 + length, segment, sof, sofAt, kept, tables, frames, columns);
     }
     if (marker === SOF0 || marker === SOF1) {
       sof = segment;
@@ -177,7 +177,7 @@ function grow(a: Int32Array): Int32Array {
 }
 
 function cutScan(
-  strip: Uint8Array,
+  image: Uint8Array,
   dataAt: number,
   sos: Uint8Array,
   sof: Uint8Array,
@@ -219,11 +219,11 @@ function cutScan(
   }
   let stream: SymbolStream;
   try {
-    stream = readScan(new BitReader(strip, dataAt), components, grid);
+    stream = readScan(new BitReader(image, dataAt), components, grid);
   } catch {
     return null; // data that ran out or does not decode
   }
-  // New tables fitted to what the frames code, shared by all of them: the strip's own
+  // New tables fitted to what the frames code, shared by all of them: the image's own
   // may lack a DC category that a frame's first block now needs, and the standard
   // tables cost ~300 bytes more per frame than fitted ones.
   const fitted = new Map<number, HuffmanTable>();

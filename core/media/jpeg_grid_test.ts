@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import sharp from "sharp";
 import { frameAt, type Rgb8Frames, tile } from "./frames.ts";
 import { encodeFrames, encodeImage, gridColumns } from "./images.ts";
-import { cutJpegStrip } from "./jpeg_strip.ts";
+import { cutJpegGrid } from "./jpeg_grid.ts";
 
 /** Frames of a moving disc over a gradient, with noise so the data holds many 0xFF bytes. */
 function movingDisc(frames: number, width: number, height: number): Rgb8Frames {
@@ -29,7 +29,7 @@ const OPTIONS = { format: "jpeg", quality: 70 } as const;
 Deno.test("frames cut from a strip decode to exactly the pixels of frames encoded alone", async () => {
   const clip = movingDisc(12, 64, 48);
   const strip = await encodeImage({ data: clip.data, width: 64, height: 48 * 12 }, OPTIONS);
-  const cut = cutJpegStrip(strip, 12) ?? assert.fail("the strip was refused");
+  const cut = cutJpegGrid(strip, 12) ?? assert.fail("the strip was refused");
   assert.equal(cut.length, 12);
   for (let f = 0; f < clip.frames; f++) {
     const alone = await encodeImage(
@@ -67,22 +67,22 @@ Deno.test("upscaled frames are cut at the upscaled height", async () => {
 Deno.test("strips the cut cannot split are refused, and encodeFrames falls back", async () => {
   const clip = movingDisc(4, 16, 12); // 12 rows: not a whole number of 16-row MCUs
   const strip = { data: clip.data, width: 16, height: 48 };
-  assert.equal(cutJpegStrip(await encodeImage(strip, OPTIONS), 4), null);
+  assert.equal(cutJpegGrid(await encodeImage(strip, OPTIONS), 4), null);
   const frames = await encodeFrames(clip, OPTIONS);
   assert.deepEqual((await pixels(frames[3]!)).info.height, 12);
 
   const progressive = await sharp(movingDisc(2, 16, 16).data, {
     raw: { width: 16, height: 32, channels: 3 },
   }).jpeg({ progressive: true }).toBuffer();
-  assert.equal(cutJpegStrip(new Uint8Array(progressive), 2), null);
-  assert.equal(cutJpegStrip(new Uint8Array([1, 2, 3]), 2), null);
+  assert.equal(cutJpegGrid(new Uint8Array(progressive), 2), null);
+  assert.equal(cutJpegGrid(new Uint8Array([1, 2, 3]), 2), null);
 });
 
 for (const [frames, columns] of [[12, 4], [10, 4], [24, 6]] as const) {
   Deno.test(`${frames} frames cut from a grid ${columns} across decode to exactly the pixels of frames encoded alone`, async () => {
     const clip = movingDisc(frames, 32, 48);
     const grid = tile(clip, columns); // with 10 frames, the last row has two empty cells
-    const cut = cutJpegStrip(await encodeImage(grid, OPTIONS), frames, columns) ??
+    const cut = cutJpegGrid(await encodeImage(grid, OPTIONS), frames, columns) ??
       assert.fail("the grid was refused");
     assert.equal(cut.length, frames);
     for (let f = 0; f < frames; f++) {
@@ -96,7 +96,7 @@ for (const [frames, columns] of [[12, 4], [10, 4], [24, 6]] as const) {
 
 Deno.test("a grid whose frames are not whole MCUs wide is refused; encodeFrames lays such clips out as a strip", async () => {
   const clip = movingDisc(4, 24, 16); // 24 px: one and a half 16-px MCUs
-  assert.equal(cutJpegStrip(await encodeImage(tile(clip, 2), OPTIONS), 4, 2), null);
+  assert.equal(cutJpegGrid(await encodeImage(tile(clip, 2), OPTIONS), 4, 2), null);
   assert.equal(gridColumns(clip), 1);
   assert.equal(gridColumns(clip, 2), 4, "48 px once upscaled 2x: whole MCUs");
   assert.equal(gridColumns(movingDisc(24, 64, 64)), 6);
