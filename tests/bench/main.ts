@@ -109,14 +109,15 @@ for (let r = 0; r < (quick ? 1 : 7); r++) {
   on.push(await timeOne({ previewEvery: 1 }));
   off.push(await timeOne({ previewEvery: 0 }));
 }
-const overhead = median(on.map((t) => t.wall / t.modelMs));
+const overheads = on.map((t) => t.wall / t.modelMs);
+const overhead = median(overheads);
 // With previews in a worker, summed model time counts two threads at once; the ratio
 // against the step loop's thread alone is the stricter reading, printed beside it.
 const overheadMain = median(on.map((t) => t.wall / t.mainMs));
 const loopOverhead = median(off.map((t) => t.lastStep / t.denoiseMs));
 const previewCost = median(on.map((t) => t.wall)) / median(off.map((t) => t.wall));
 // 95 % intervals over the interleaved runs (_interval.ts): how much one reading says.
-const overheadSpread = formatInterval(medianInterval(on.map((t) => t.wall / t.modelMs)));
+const overheadSpread = formatInterval(medianInterval(overheads));
 const previewSpread = formatInterval(
   ratioInterval(on.map((t) => t.wall), off.map((t) => t.wall)),
 );
@@ -182,7 +183,8 @@ console.log(
 ); // deno-fmt-ignore
 
 // Batching: n concurrent jobs vs the same n run one after another, back to back so
-// background load on this shared machine hits both alike; medians of `repeats` pairs.
+// background load on this shared machine hits both alike; medians of `repeats` pairs
+// (seven for four jobs).
 const single = median(off.map((t) => t.wall));
 const batchRows: (string | number)[][] = [];
 let batch4 = 0;
