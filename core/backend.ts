@@ -5,6 +5,7 @@
  * without a trained pack.
  */
 import type { ClipGeometry } from "./geometry.ts";
+import type { Rgb8Frames } from "./media/frames.ts";
 
 /** One prompt's text encoding (batch axis dropped). */
 export interface TextEncoding {
@@ -40,8 +41,14 @@ export interface Velocity {
   audio: Float32Array;
 }
 
-/** Which video decoder: the full one for outputs, the tiny one for previews. */
-export type VideoDecoder = "final" | "preview";
+/**
+ * One clip's preview sound: mono samples at the rate the pack's preview decoder makes,
+ * which may be below the final audio's (the default pack's is half of it).
+ */
+export interface PreviewSound {
+  samples: Float32Array;
+  sampleRate: number;
+}
 
 /** Time spent inside model calls, by component; the bench divides wall time by it. */
 export interface ModelStats {
@@ -69,18 +76,21 @@ export interface Backend {
   encodeText(prompts: string[]): Promise<TextEncoding[]>;
   denoise(batch: DenoiseBatch, options?: RunOptions): Promise<Velocity>;
   /**
-   * `rows` video latents, concatenated, to frames [rows, T, H, W, 3] in [0, 1]. Jobs
-   * that finish on the same step decode in one call.
+   * `rows` video latents, concatenated, to the outputs' frames [rows, T, H, W, 3] in
+   * [0, 1]. Jobs that finish on the same step decode in one call.
    */
   decodeVideo(
     latents: Float32Array,
     rows: number,
     geometry: ClipGeometry,
-    which: VideoDecoder,
     options?: RunOptions,
   ): Promise<Float32Array>;
-  /** `rows` audio latents, concatenated, to mono waveforms [rows, S]. */
+  /** `rows` audio latents, concatenated, to the outputs' mono waveforms [rows, S]. */
   decodeAudio(latents: Float32Array, rows: number, geometry: ClipGeometry): Promise<Float32Array>;
+  /** One clip's video latent to its preview frames (the pack's tiny decoder). */
+  previewFrames(latent: Float32Array, geometry: ClipGeometry): Promise<Rgb8Frames>;
+  /** One clip's audio latent to its preview sound. */
+  previewSound(latent: Float32Array, geometry: ClipGeometry): Promise<PreviewSound>;
   /** Cumulative since creation; copy it to diff. */
   stats(): ModelStats;
   close(): Promise<void>;
@@ -153,14 +163,21 @@ export class DelegatingBackend implements Backend {
     latents: Float32Array,
     rows: number,
     geometry: ClipGeometry,
-    which: VideoDecoder,
     options?: RunOptions,
   ): Promise<Float32Array> {
-    return this.inner.decodeVideo(latents, rows, geometry, which, options);
+    return this.inner.decodeVideo(latents, rows, geometry, options);
   }
 
   decodeAudio(latents: Float32Array, rows: number, geometry: ClipGeometry): Promise<Float32Array> {
     return this.inner.decodeAudio(latents, rows, geometry);
+  }
+
+  previewFrames(latent: Float32Array, geometry: ClipGeometry): Promise<Rgb8Frames> {
+    return this.inner.previewFrames(latent, geometry);
+  }
+
+  previewSound(latent: Float32Array, geometry: ClipGeometry): Promise<PreviewSound> {
+    return this.inner.previewSound(latent, geometry);
   }
 
   stats(): ModelStats {

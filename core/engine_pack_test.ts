@@ -146,10 +146,11 @@ for (const mode of ["decoder", "linear"] as const) {
           once.length === 0 || (once.length === 1 && once[0] === Math.max(...both)),
           `${once}`,
         );
-        for (const p of sounds) assert.equal(p.audio.length, 32000);
+        // The pack's audio preview decoder: the band below 4 kHz, at 8 kHz.
+        for (const p of sounds) assert.deepEqual([p.audio.length, p.sampleRate], [16000, 8000]);
         const stats = engine.stats().byComponent;
         // >=: a render may still finish after the job's last event, and is then dropped.
-        assert.ok(stats["preview:audio_decoder"]!.calls >= sounds.length, "worker decodes");
+        assert.ok(stats["preview:audio_preview_decoder"]!.calls >= sounds.length, "worker decodes");
         assert.equal(stats["preview_decoder"], undefined, "the step loop never ran it");
         const decoderCalls = stats["preview:preview_decoder"]?.calls ?? 0;
         // A job's first preview is coarse (the linear map), the rest use the decoder.

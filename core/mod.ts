@@ -27,9 +27,9 @@ export type {
   Backend,
   DenoiseBatch,
   ModelStats,
+  PreviewSound,
   TextEncoding,
   Velocity,
-  VideoDecoder,
 } from "./backend.ts";
 export { type ClipGeometry, clipGeometry } from "./geometry.ts";
 export { checkSteer, REQUEST_LIMITS, resolveRequest } from "./request.ts";

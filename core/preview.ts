@@ -99,17 +99,14 @@ export async function renderPreview(
   for (const part of parts) {
     if (!stillWanted()) return;
     if (part === "audio") {
-      const audio = await backend.decodeAudio(x0.subarray(g.videoSize), 1, g);
-      deliver({ kind: "audio", step, sigma, audio, sampleRate: g.sampleRate });
+      const sound = await backend.previewSound(x0.subarray(g.videoSize), g);
+      deliver({ kind: "audio", step, sigma, audio: sound.samples, sampleRate: sound.sampleRate });
       continue;
     }
     const video = x0.subarray(0, g.videoSize);
     const frames = options.mode === "linear" || input.coarse
       ? await linearFrames(video, g, manifest, options)
-      : await encodeFrames(
-        toRgb8(await backend.decodeVideo(video, 1, g, "preview"), g.frames, g.width, g.height),
-        options,
-      );
+      : await encodeFrames(await backend.previewFrames(video, g), options);
     deliver({ kind: "video", step, sigma, frames, format: options.format });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A preview worker's entry point: a Web Worker that renders one part of every preview
  * (the frames, with the preview decoder and sharp, or the sound, with the audio
- * decoder) in ONNX sessions of its own, so preview work runs beside the step loop.
+ * preview decoder, else the audio decoder) in ONNX sessions of its own, so preview work runs beside the step loop.
  * Before, both shared one thread and a preview (decoders + JPEGs, ~6 denoiser steps'
  * worth) could only run behind a 10 % duty-cycle gate: ~1 preview per 16 steps.
  * Started by preview_worker_client.ts, two of them; the engine never waits on them.
@@ -27,11 +27,14 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       const { part, options } = message;
       const pack = await loadPack(message.packDir, {
         // Linear frames need no model at all.
-        components: part === "audio"
-          ? ["audio_decoder"]
-          : options.mode === "linear"
-          ? []
-          : ["preview_decoder"],
+        components: (manifest) =>
+          part === "audio"
+            ? [
+              manifest.components.audio_preview_decoder ? "audio_preview_decoder" : "audio_decoder",
+            ]
+            : options.mode === "linear"
+            ? []
+            : ["preview_decoder"],
         intraOpThreads: message.intraOpThreads,
       });
       return { backend: new OnnxBackend(pack), part, options };

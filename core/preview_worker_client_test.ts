@@ -16,14 +16,14 @@ import type { Preview } from "./types.ts";
 const ignore = !existsSync(`${DEFAULT_PACK_DIR}/manifest.json`);
 if (ignore) console.log(`skipped: no pack at ${DEFAULT_PACK_DIR} (see models/README.md)`);
 
-async function setUp() {
+async function setUp(packDir = DEFAULT_PACK_DIR) {
   const manifest = parseManifest(
-    JSON.parse(await Deno.readTextFile(`${DEFAULT_PACK_DIR}/manifest.json`)),
+    JSON.parse(await Deno.readTextFile(`${packDir}/manifest.json`)),
     "manifest.json",
   );
   const geometry = clipGeometry(manifest, 64, 64, 2);
   const x0 = Float32Array.from({ length: geometry.videoSize + geometry.audioSize }, Math.random);
-  return { geometry, x0, renderer: await PreviewWorker.start(DEFAULT_PACK_DIR, DEFAULT_PREVIEW) };
+  return { geometry, x0, renderer: await PreviewWorker.start(packDir, DEFAULT_PREVIEW) };
 }
 
 Deno.test({
@@ -41,10 +41,10 @@ Deno.test({
       assert.deepEqual(parts.map((p) => `${p.kind}@${p.step}`).sort(), ["audio@3", "video@3"]);
       for (const p of parts) {
         if (p.kind === "video") assert.equal(p.frames.length, geometry.frames);
-        else assert.equal(p.audio.length, geometry.samples);
+        else assert.equal(p.audio.length * geometry.sampleRate / p.sampleRate, geometry.samples);
       }
       const stats = renderer.stats().byComponent;
-      assert.deepEqual([stats.preview_decoder?.calls, stats.audio_decoder?.calls], [1, 1]);
+      assert.deepEqual([stats.preview_decoder?.calls, stats.audio_preview_decoder?.calls], [1, 1]);
     } finally {
       await renderer.close();
     }
@@ -82,5 +82,41 @@ Deno.test({
       renderer.render({ x0, geometry, step: 4, sigma: 0.1 }, () => true, () => {}),
       /closed/,
     );
+  },
+});
+
+Deno.test({
+  name: "preview workers: a pack without an audio preview decoder previews with its audio decoder",
+  ignore,
+  fn: async () => {
+    // The default pack's files, linked, under a manifest without the component.
+    const dir = await Deno.makeTempDir({ prefix: "emerge-pack-" });
+    for await (const entry of Deno.readDir(DEFAULT_PACK_DIR)) {
+      if (entry.name !== "manifest.json") {
+        await Deno.symlink(
+          await Deno.realPath(`${DEFAULT_PACK_DIR}/${entry.name}`),
+          `${dir}/${entry.name}`,
+        );
+      }
+    }
+    const json = JSON.parse(await Deno.readTextFile(`${DEFAULT_PACK_DIR}/manifest.json`));
+    delete json.components.audio_preview_decoder;
+    await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(json));
+    const { geometry, x0, renderer } = await setUp(dir);
+    try {
+      const parts: Preview[] = [];
+      await renderer.render({ x0, geometry, step: 1, sigma: 1 }, () => true, (p) => parts.push(p));
+      const sound = parts.find((p) => p.kind === "audio");
+      assert.ok(sound?.kind === "audio");
+      assert.deepEqual([sound.audio.length, sound.sampleRate], [
+        geometry.samples,
+        geometry.sampleRate,
+      ]);
+      const stats = renderer.stats().byComponent;
+      assert.deepEqual([stats.audio_decoder?.calls, stats.audio_preview_decoder], [1, undefined]);
+    } finally {
+      await renderer.close();
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });

@@ -363,7 +363,7 @@ export class StepLoop {
       // One after the other: onnxruntime-node runs a session on this thread, so the two
       // never overlapped, and started together the audio decoder's timer also ran
       // through the whole video decode (~35 ms of model time counted twice a job).
-      frames = await backend.decodeVideo(video, rows, g, "final", { allCores: this.#allCores });
+      frames = await backend.decodeVideo(video, rows, g, { allCores: this.#allCores });
       waveforms = await backend.decodeAudio(audio, rows, g);
     } catch (error) {
       const failure = modelError("Cannot decode clip")(error);

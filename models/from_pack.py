@@ -149,6 +149,8 @@ def recover(pack: str, manifest: dict, graphs: dict) -> tuple:
     with tempfile.TemporaryDirectory() as tmp:
         twins = export_all(cfg, models, tmp)
     for component, twin in twins.items():
+        if component not in graphs:
+            continue  # an optional graph this pack was exported without (its weights are elsewhere)
         shipped = graphs[component]
         if twin.keys() != shipped.keys():
             raise SystemExit(f"{pack}: {component} is not the graph this config exports "
@@ -174,17 +176,21 @@ def recover(pack: str, manifest: dict, graphs: dict) -> tuple:
 
 def check(cfg: PackConfig, models: dict, graphs: dict) -> float:
     """Exports the recovered networks again; returns the largest difference from the
-    pack's initializers (`graphs`; the preview's rewrite adds and halves, so not always 0)."""
+    pack's initializers (`graphs`), relative to the largest of each (the preview's rewrite
+    scales to 255 levels and back, so not always 0)."""
     with tempfile.TemporaryDirectory() as tmp:
         again = export_all(cfg, models, tmp)
     worst = 0.0
     for component, initial in again.items():
+        if component not in graphs:
+            continue
         shipped = graphs[component]
         for key, value in initial.items():
             if value.shape != shipped[key].shape:
                 raise SystemExit(f"{component}'s {key}: shape {value.shape}, the pack's {shipped[key].shape}")
             if value.size:
-                worst = max(worst, float(np.abs(value.astype(np.float64) - shipped[key]).max()))
+                scale = max(1.0, float(np.abs(shipped[key]).max()))
+                worst = max(worst, float(np.abs(value.astype(np.float64) - shipped[key]).max()) / scale)
     return worst
 
 

@@ -138,7 +138,9 @@ in manifest.json never appear in training (nor in the text encoder's).
       : ""
   }
 - Preview decoder: one 3x3 convolution and a 1x1 per latent cell, distilled from the
-  video decoder; and a least-squares latent->RGB map (manifest.preview).
+  video decoder, with 8-bit frames; and a least-squares latent->RGB map (manifest.preview).
+- Audio preview decoder: the audio decoder's band below 4 kHz, at 8 kHz (its weights,
+  half its bins, a quarter of its inverse DFT).
 - Sampler defaults: Euler, ${sampler.steps} steps, shift ${sampler.shift}, guidance video
   ${sampler.guidance_video} / audio ${sampler.guidance_audio}.
 

@@ -1,11 +1,14 @@
 /**
  * models/from_pack.py: a pack's checkpoints read back out of its ONNX graphs. On the
  * shipped pack, the recovered run samples in PyTorch exactly what the engine samples
- * from the pack; a pack whose graphs do not fit its config is refused, writing nothing.
+ * from the pack, and export.py re-exports its graphs from it into a pack; a pack whose
+ * graphs do not fit its config is refused, writing nothing.
  */
 import assert from "node:assert/strict";
 import { DEFAULT_PACK_DIR } from "../core/engine.ts";
+import { clipGeometry } from "../core/geometry.ts";
 import { loadPack } from "../core/pack/load.ts";
+import { OnnxBackend } from "../core/pack/onnx_backend.ts";
 import { PYTHON, TORCH_INSTALL, torchMissing } from "../models/train.ts";
 import { assertParity, python } from "./_parity.ts";
 
@@ -56,6 +59,39 @@ Deno.test({
     await t.step("the recovered run samples what the engine samples from the pack", async () => {
       await assertParity(await loadPack(DEFAULT_PACK_DIR), work, scratch);
     });
+
+    await t.step(
+      "export.py re-exports graphs into a pack that then previews the same",
+      async () => {
+        const copy = `${scratch}/copy`;
+        await Deno.mkdir(copy);
+        for await (const entry of Deno.readDir(DEFAULT_PACK_DIR)) {
+          if (entry.name.endsWith("preview_decoder.onnx")) continue; // what the export writes
+          await Deno.copyFile(`${DEFAULT_PACK_DIR}/${entry.name}`, `${copy}/${entry.name}`);
+        }
+        const args = ["--work", work, "--pack", copy, "preview_decoder", "audio_preview_decoder"];
+        assert.match(await python(["models/export.py", ...args]), /exported preview_decoder/);
+        const manifest = JSON.parse(await Deno.readTextFile(`${copy}/manifest.json`));
+        assert.ok(manifest.provenance.graphs_exported_at.audio_preview_decoder);
+        const [shipped, again] = await Promise.all(
+          [DEFAULT_PACK_DIR, copy].map((dir) =>
+            loadPack(dir, { components: ["preview_decoder", "audio_preview_decoder"] })
+          ),
+        );
+        const g = clipGeometry(shipped!.manifest, 64, 64, 2);
+        const latent = Float32Array.from({ length: g.videoSize + g.audioSize }, Math.random);
+        const [a, b] = [shipped!, again!].map((pack) => new OnnxBackend(pack));
+        assert.deepEqual(
+          await b!.previewFrames(latent.subarray(0, g.videoSize), g),
+          await a!.previewFrames(latent.subarray(0, g.videoSize), g),
+        );
+        assert.deepEqual(
+          await b!.previewSound(latent.subarray(g.videoSize), g),
+          await a!.previewSound(latent.subarray(g.videoSize), g),
+        );
+        await Promise.all([a!.close(), b!.close()]);
+      },
+    );
 
     await t.step("a folder that holds something is not written over", async () => {
       assert.match(await refusal(["--work", work]), /not empty/);

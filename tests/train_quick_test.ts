@@ -431,7 +431,9 @@ print(json.dumps(shares))`,
     // The shipped pack's recovery is tests/from_pack_test.ts; this one has other widths.
     await t.step("from_pack.py reads this pack's checkpoints back out of it", async () => {
       const said = await python(["models/from_pack.py", "--pack", out, "--work", `${work}/back`]);
-      assert.match(said, /re-exported within 0\.0e\+00 of the pack/);
+      // Not always 0: the 8-bit preview's weights are scaled to 255 levels and back.
+      const within = Number(said.match(/re-exported within (\S+) of the pack/)?.[1]);
+      assert.ok(within <= 1e-6, `re-exported ${within} away: ${said}`);
     });
 
     await Deno.remove(work, { recursive: true });

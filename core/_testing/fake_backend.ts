@@ -9,13 +9,14 @@ import {
   type Backend,
   type DenoiseBatch,
   type ModelStats,
+  type PreviewSound,
   type RunOptions,
   StatsRecorder,
   type TextEncoding,
   type Velocity,
-  type VideoDecoder,
 } from "../backend.ts";
 import type { ClipGeometry } from "../geometry.ts";
+import { type Rgb8Frames, toRgb8 } from "../media/frames.ts";
 import { gaussianVelocity } from "./gaussian_flow.ts";
 import { splitRows } from "./recording_backend.ts";
 
@@ -106,26 +107,13 @@ export class FakeBackend implements Backend {
     latents: Float32Array,
     rows: number,
     g: ClipGeometry,
-    which: VideoDecoder,
     options: RunOptions = {},
   ): Promise<Float32Array> {
-    this.calls.push({ kind: `video_${which}`, rows, allCores: options.allCores ?? false });
-    if (which === "final") this.decodedFinal.push(...splitRows(latents, rows, g.videoSize));
-    return this.#stats.time(`${which}_decoder`, async () => {
-      await sleep((which === "final" ? this.delays.finalDecode : this.delays.previewDecode) ?? 0);
-      // Nearest upsampling of latent channel 0, grey around 0.5.
-      const [, tv, hv, wv] = g.video;
-      const perRow = g.frames * g.height * g.width * 3;
-      const frames = new Float32Array(rows * perRow);
-      for (let i = 0; i < frames.length; i++) {
-        const r = Math.floor(i / perRow), p = Math.floor((i % perRow) / 3);
-        const x = p % g.width, y = Math.floor(p / g.width) % g.height;
-        const t = Math.floor(p / (g.width * g.height));
-        const lt = Math.floor((t * tv) / g.frames), ly = Math.floor((y * hv) / g.height);
-        const lx = Math.floor((x * wv) / g.width);
-        frames[i] = 0.5 + 0.2 * latents[r * g.videoSize + (lt * hv + ly) * wv + lx]!;
-      }
-      return frames;
+    this.calls.push({ kind: "video_final", rows, allCores: options.allCores ?? false });
+    this.decodedFinal.push(...splitRows(latents, rows, g.videoSize));
+    return this.#stats.time("video_decoder", async () => {
+      await sleep(this.delays.finalDecode ?? 0);
+      return fakeFrames(latents, rows, g);
     });
   }
 
@@ -133,11 +121,24 @@ export class FakeBackend implements Backend {
     this.calls.push({ kind: "audio", rows });
     return this.#stats.time("audio_decoder", async () => {
       await sleep(this.delays.audioDecode ?? 0);
-      const [, ta] = g.audio;
-      return Float32Array.from({ length: rows * g.samples }, (_, i) => {
-        const r = Math.floor(i / g.samples), s = i % g.samples;
-        return 0.1 * latents[r * g.audioSize + Math.floor((s * ta) / g.samples)]! * Math.sin(s / 5);
-      });
+      return fakeWaveforms(latents, rows, g, g.samples);
+    });
+  }
+
+  previewFrames(latent: Float32Array, g: ClipGeometry): Promise<Rgb8Frames> {
+    this.calls.push({ kind: "video_preview", rows: 1 });
+    return this.#stats.time("preview_decoder", async () => {
+      await sleep(this.delays.previewDecode ?? 0);
+      return toRgb8(fakeFrames(latent, 1, g), g.frames, g.width, g.height);
+    });
+  }
+
+  /** Like the default pack's: the final sound at half its rate. */
+  previewSound(latent: Float32Array, g: ClipGeometry): Promise<PreviewSound> {
+    this.calls.push({ kind: "audio_preview", rows: 1 });
+    return this.#stats.time("audio_preview_decoder", async () => {
+      await sleep(this.delays.audioDecode ?? 0);
+      return { samples: fakeWaveforms(latent, 1, g, g.samples / 2), sampleRate: g.sampleRate / 2 };
     });
   }
 
@@ -153,4 +154,34 @@ export class FakeBackend implements Backend {
   close(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/** Nearest upsampling of latent channel 0, grey around 0.5: [rows, T, H, W, 3]. */
+function fakeFrames(latents: Float32Array, rows: number, g: ClipGeometry): Float32Array {
+  const [, tv, hv, wv] = g.video;
+  const perRow = g.frames * g.height * g.width * 3;
+  const frames = new Float32Array(rows * perRow);
+  for (let i = 0; i < frames.length; i++) {
+    const r = Math.floor(i / perRow), p = Math.floor((i % perRow) / 3);
+    const x = p % g.width, y = Math.floor(p / g.width) % g.height;
+    const t = Math.floor(p / (g.width * g.height));
+    const lt = Math.floor((t * tv) / g.frames), ly = Math.floor((y * hv) / g.height);
+    const lx = Math.floor((x * wv) / g.width);
+    frames[i] = 0.5 + 0.2 * latents[r * g.videoSize + (lt * hv + ly) * wv + lx]!;
+  }
+  return frames;
+}
+
+/** A sine shaped by each audio latent step, `samples` a row: [rows, samples]. */
+function fakeWaveforms(
+  latents: Float32Array,
+  rows: number,
+  g: ClipGeometry,
+  samples: number,
+): Float32Array {
+  const [, ta] = g.audio;
+  return Float32Array.from({ length: rows * samples }, (_, i) => {
+    const r = Math.floor(i / samples), s = i % samples;
+    return 0.1 * latents[r * g.audioSize + Math.floor((s * ta) / samples)]! * Math.sin(s / 5);
+  });
 }

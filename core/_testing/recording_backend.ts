@@ -1,10 +1,5 @@
 /** Wraps a Backend and keeps every final video latent it decodes (test helper). */
-import {
-  DelegatingBackend,
-  type DenoiseBatch,
-  type Velocity,
-  type VideoDecoder,
-} from "../backend.ts";
+import { DelegatingBackend, type DenoiseBatch, type Velocity } from "../backend.ts";
 import type { ClipGeometry } from "../geometry.ts";
 
 /** Copies each of `rows` concatenated samples of `size` values out of `data`. */
@@ -26,9 +21,8 @@ export class RecordingBackend extends DelegatingBackend {
     latents: Float32Array,
     rows: number,
     g: ClipGeometry,
-    which: VideoDecoder,
   ): Promise<Float32Array> {
-    if (which === "final") this.finals.push(...splitRows(latents, rows, g.videoSize));
-    return this.inner.decodeVideo(latents, rows, g, which);
+    this.finals.push(...splitRows(latents, rows, g.videoSize));
+    return this.inner.decodeVideo(latents, rows, g);
   }
 }

@@ -4,13 +4,10 @@
  * what the decoders produced (no MP4 round trip), and the parity test compares the
  * latents with PyTorch's.
  */
-import { DelegatingBackend, type VideoDecoder } from "../backend.ts";
+import { DelegatingBackend } from "../backend.ts";
 import type { ClipGeometry } from "../geometry.ts";
 
-/**
- * Keeps the last final decode. Run one job at a time (rows = 1) with previews off:
- * preview decodes of audio look the same as the final one to a backend.
- */
+/** Keeps the last final decode. Run one job at a time (rows = 1). */
 export class CapturingBackend extends DelegatingBackend {
   videoLatent?: Float32Array;
   audioLatent?: Float32Array;
@@ -22,10 +19,9 @@ export class CapturingBackend extends DelegatingBackend {
     latents: Float32Array,
     rows: number,
     geometry: ClipGeometry,
-    which: VideoDecoder,
   ): Promise<Float32Array> {
-    const frames = await this.inner.decodeVideo(latents, rows, geometry, which);
-    if (which === "final") Object.assign(this, { videoLatent: latents.slice(), frames });
+    const frames = await this.inner.decodeVideo(latents, rows, geometry);
+    Object.assign(this, { videoLatent: latents.slice(), frames });
     return frames;
   }
 

@@ -24,10 +24,10 @@ export interface PackOptions {
    */
   allCores?: readonly ComponentName[];
   /**
-   * Which sessions to create (default: all but the optional encoders). The preview
-   * worker opens only its two decoders.
+   * Which sessions to create (default: all but the optional encoders), or how to pick
+   * them from the manifest. A preview worker opens only the decoder its part needs.
    */
-  components?: readonly ComponentName[];
+  components?: readonly ComponentName[] | ((manifest: Manifest) => readonly ComponentName[]);
 }
 
 /** An opened pack: manifest, tokenizer and one live session per component. */
@@ -112,9 +112,12 @@ export async function loadPack(dir: string, options: PackOptions = {}): Promise<
   );
   const entries = Object.entries(manifest.components).filter(([, spec]) => spec !== undefined);
   // Encoders are optional and unused by sampling; skip them to save memory.
+  const wanted = typeof options.components === "function"
+    ? options.components(manifest)
+    : options.components;
   const needed = entries.filter(([name]) =>
-    options.components
-      ? options.components.includes(name as ComponentName)
+    wanted
+      ? wanted.includes(name as ComponentName)
       : !name.endsWith("_encoder") || name === "text_encoder"
   );
   // CUDA asked for but unable to start runs on the CPU (cudaUnavailable warns once).

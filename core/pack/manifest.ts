@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { PackInvalidError } from "../errors.ts";
 
-const dtype = z.enum(["float32", "float16", "int64", "int32", "bool"]);
+const dtype = z.enum(["float32", "float16", "int64", "int32", "bool", "uint8"]);
 
 /** One input or output of an ONNX graph: its dtype and shape (names are dynamic axes). */
 const tensorSpec = z.object({
@@ -33,6 +33,7 @@ export const TENSOR_CONTRACT = {
   video_decoder: { inputs: ["latent"], outputs: ["frames"] },
   preview_decoder: { inputs: ["latent"], outputs: ["frames"] },
   audio_decoder: { inputs: ["latent"], outputs: ["waveform"] },
+  audio_preview_decoder: { inputs: ["latent"], outputs: ["waveform"] },
   video_encoder: { inputs: ["frames"], outputs: ["latent"] },
   audio_encoder: { inputs: ["waveform"], outputs: ["latent"] },
 } as const;
@@ -54,6 +55,8 @@ const manifestSchema = z.object({
     video_decoder: component,
     audio_decoder: component,
     preview_decoder: component,
+    /** A cheaper audio decoder for previews (at any whole sample rate); else audio_decoder. */
+    audio_preview_decoder: component.optional(),
     video_encoder: component.optional(),
     audio_encoder: component.optional(),
   }),
@@ -124,6 +127,14 @@ const manifestSchema = z.object({
         }
       }
     }
+  }
+  const previewFrames = m.components.preview_decoder.outputs.frames?.dtype;
+  if (previewFrames !== undefined && previewFrames !== "float32" && previewFrames !== "uint8") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["components", "preview_decoder", "outputs", "frames", "dtype"],
+      message: `is "${previewFrames}"; preview frames are float32 in [0, 1] or uint8`,
+    });
   }
   if (m.preview.latent_to_rgb.length !== m.video.latent_channels) {
     ctx.addIssue({

@@ -67,3 +67,27 @@ Deno.test("parseManifest takes an optional dynamic shift and names a bad one", (
     "sampler.dynamic_shift",
   );
 });
+
+Deno.test("parseManifest takes 8-bit preview frames and names any other dtype", () => {
+  const json = fixtureManifest();
+  type Spec = { outputs: Record<string, { dtype: string }> };
+  const preview = (json.components as Record<string, Spec>).preview_decoder!;
+  preview.outputs.frames!.dtype = "uint8";
+  assert.equal(parseManifest(json).components.preview_decoder.outputs.frames!.dtype, "uint8");
+  preview.outputs.frames!.dtype = "int32";
+  rejects(json, `field "components.preview_decoder.outputs.frames.dtype" is "int32"`);
+});
+
+Deno.test("parseManifest takes an audio preview decoder and checks its contract", () => {
+  const json = fixtureManifest();
+  const components = json.components as Record<string, unknown>;
+  const spec = (output: string) => ({
+    file: "audio_preview_decoder.onnx",
+    inputs: { latent: { dtype: "float32", shape: ["batch", 8, "audio_frames"] } },
+    outputs: { [output]: { dtype: "float32", shape: ["batch", "samples"] } },
+  });
+  components.audio_preview_decoder = spec("waveform");
+  assert.equal(parseManifest(json).components.audio_preview_decoder?.file, spec("").file);
+  components.audio_preview_decoder = spec("wave");
+  rejects(json, `field "components.audio_preview_decoder.outputs.waveform" is missing`);
+});
