@@ -1,7 +1,8 @@
 /**
  * A preview worker's entry point: a Web Worker that renders one part of every preview
- * (the frames, with the preview decoder and sharp, or the sound, with the audio
- * preview decoder, else the audio decoder) in ONNX sessions of its own, so preview work runs beside the step loop.
+ * (the frames, with the preview decoder and sharp, or the sound, with the pack's audio
+ * preview decoder, else its audio decoder) in ONNX sessions of its own, so preview work
+ * runs beside the step loop.
  * Before, both shared one thread and a preview (decoders + JPEGs, ~6 denoiser steps'
  * worth) could only run behind a 10 % duty-cycle gate: ~1 preview per 16 steps.
  * Started by preview_worker_client.ts, two of them; the engine never waits on them.

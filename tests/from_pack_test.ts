@@ -81,10 +81,19 @@ Deno.test({
         const g = clipGeometry(shipped!.manifest, 64, 64, 2);
         const latent = Float32Array.from({ length: g.videoSize + g.audioSize }, Math.random);
         const [a, b] = [shipped!, again!].map((pack) => new OnnxBackend(pack));
-        assert.deepEqual(
-          await b!.previewFrames(latent.subarray(0, g.videoSize), g),
-          await a!.previewFrames(latent.subarray(0, g.videoSize), g),
+        // The 8-bit preview's weights go to 255 levels and back through float32 (within
+        // 1.1e-7), so a pixel that sits on a rounding edge may move one level.
+        const [mine, theirs] = await Promise.all(
+          [b!, a!].map((backend) => backend.previewFrames(latent.subarray(0, g.videoSize), g)),
         );
+        assert.equal(mine!.data.length, theirs!.data.length);
+        const moved = mine!.data.filter((v, i) => v !== theirs!.data[i]).length;
+        const most = mine!.data.reduce((m, v, i) => Math.max(m, Math.abs(v - theirs!.data[i]!)), 0);
+        assert.ok(
+          most <= 1 && moved < mine!.data.length / 10000,
+          `${moved} levels moved, by ${most}`,
+        );
+        // The sound's weights come back exactly (slices of the audio decoder's).
         assert.deepEqual(
           await b!.previewSound(latent.subarray(g.videoSize), g),
           await a!.previewSound(latent.subarray(g.videoSize), g),

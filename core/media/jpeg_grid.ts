@@ -4,14 +4,14 @@
  * per frame, losslessly: the quantized blocks are copied, not encoded again from pixels.
  *
  * Why: a preview is 24 small frames, and sharp's fixed cost per call (a thread-pool
- * hop and a libvips pipeline, ~0.8 ms) was most of their encode. Measured on 24
- * frames of 64x64: 24 calls took 20-30 ms, one call on the strip ~4 ms. A frame cut
- * here decodes to exactly the pixels of the frame encoded alone, since a JPEG codes
- * every 8x8 block (and every 2x2 chroma box) on its own: only a block's DC coefficient
- * is coded as a difference to the previous block's, so the first block of each
- * component in a frame is re-coded against zero, as a fresh image starts. The frames
- * share Huffman tables fitted to their own symbols, which keeps them as small as
- * frames encoded alone with optimized tables.
+ * hop and a libvips pipeline, ~0.8 ms, 0.55 since images.ts turns its cache off) was
+ * most of their encode. Measured on 24 frames of 64x64: 24 calls took 20-30 ms, one
+ * call on the strip ~4 ms. A frame cut here decodes to exactly the pixels of the frame
+ * encoded alone, since a JPEG codes every 8x8 block (and every 2x2 chroma box) on its
+ * own: only a block's DC coefficient is coded as a difference to the previous block's,
+ * so the first block of each component in a frame is re-coded against zero, as a fresh
+ * image starts. The frames share Huffman tables fitted to their own symbols, which
+ * keeps them as small as frames encoded alone with optimized tables.
  *
  * A grid rather than one tall strip: libvips encodes an image a band of rows at a
  * time, and a 64-wide strip of 24 frames is 1,536 rows of small bands: 1.5-1.9 ms in

@@ -282,7 +282,7 @@ export class OnnxBackend implements Backend {
       waveform: [1, component === "audio_decoder" ? g.samples : -1],
     });
     const samples = floats(waveform!), sampleRate = samples.length / g.seconds;
-    if (!Number.isInteger(sampleRate)) {
+    if (!Number.isInteger(sampleRate) || sampleRate <= 0) {
       throw new ModelFailedError(
         `Cannot run ${component}: ${samples.length} samples for ${g.seconds} s is not a whole sample rate`,
       );
