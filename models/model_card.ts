@@ -53,9 +53,19 @@ interface Provenance {
     sampler: { steps: number; shift: number; guidance_video: number; guidance_audio: number };
   };
   exported_at: string;
+  /** Graphs exported again since, into the same pack (export.py's reexport), and when. */
+  graphs_exported_at?: Record<string, string>;
 }
 
 const millions = (n: number) => `${(n / 1e6).toFixed(2)}M`;
+
+/** " Re-exported since: ..." naming the graphs exported again into the pack, or "". */
+function reexported(p: Provenance): string {
+  const graphs = Object.entries(p.graphs_exported_at ?? {});
+  return graphs.length === 0
+    ? ""
+    : ` Re-exported since: ${graphs.map(([name, at]) => `${name} (${at})`).join(", ")}.`;
+}
 
 const NETWORKS: Record<string, string> = {
   text: "text encoder",
@@ -108,7 +118,7 @@ export function renderModelCard(
   return `# ${manifest.name}
 
 The default Emerge pack: a joint audio-video latent diffusion transformer trained
-from scratch on ${p.trained_on}. Exported ${p.exported_at}.
+from scratch on ${p.trained_on}. Exported ${p.exported_at}.${reexported(p)}
 
 ## Data
 Clips of one flat shape (circle, square, triangle; 6 colors; small or large) moving
