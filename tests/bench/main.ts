@@ -101,11 +101,12 @@ console.log(
 );
 await timeOne(); // warm-up: first runs pay for allocation and kernel selection
 
-// Overhead and preview cost, interleaved so background load hits both alike. Seven
-// pairs, not three: previews add ~50 ms to a ~330 ms job, and three pairs of this
-// shared VM's runs read 1.05 to 1.32 for the same code (eight runs).
+// Overhead and preview cost, interleaved so background load hits both alike. Fifteen
+// pairs: previews add ~35 ms to a ~230 ms job, three pairs of this shared VM's runs
+// read 1.05 to 1.32 for the same code (eight runs), and seven gave preview cost
+// intervals 0.1-0.25 wide.
 const on: Awaited<ReturnType<typeof timeOne>>[] = [], off: typeof on = [];
-for (let r = 0; r < (quick ? 1 : 7); r++) {
+for (let r = 0; r < (quick ? 1 : 15); r++) {
   on.push(await timeOne({ previewEvery: 1 }));
   off.push(await timeOne({ previewEvery: 0 }));
 }
