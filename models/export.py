@@ -11,6 +11,7 @@ import time
 import torch
 
 import world
+from audio_ae import Synthesizer
 from video_ae import depth_to_space
 
 
@@ -130,7 +131,6 @@ class LowBandAudioDecoder(torch.nn.Module):
 
     def __init__(self, decoder, geo, log_floor: float):
         super().__init__()
-        from audio_ae import Synthesizer
         bins = geo.n_fft // (2 * self.FACTOR) + 1
         self.norm, self.layers, last = decoder.norm, decoder.net[:-1], decoder.net[-1]
         self.last_weight = torch.nn.Parameter(last.weight.detach()[:bins].clone())

@@ -16,6 +16,10 @@ its transpose. The pack's initializer in the same place (same name, or read by t
 nodes) goes back there. Last, the recovered networks are exported once more and must
 give the pack's initializers again, or nothing is written.
 
+It reads packs of today's export forms (export.py's graph_forms): a pack exported
+before the preview decoder made 8-bit frames (2026-11-29) needs the from_pack.py and
+export.py of its own commit.
+
 Not in a pack, so not recovered: the text encoder's attribute heads (a training loss
 only: they keep their initial values), optimizer states and the latent pool. Every
 stage of the recovered run is complete: fine-tune its denoiser with --init-dit, reuse
