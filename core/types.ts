@@ -68,6 +68,10 @@ export interface AudioPreview {
   sigma: number;
   /** Decoded audio of the predicted clean sample: mono float PCM. */
   audio: Float32Array;
+  /**
+   * Its rate, which may be below the finished clip's: a pack's audio preview decoder
+   * trades bandwidth for time (the default pack's previews are 8 kHz).
+   */
   sampleRate: number;
 }
 
