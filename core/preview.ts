@@ -104,7 +104,7 @@ export async function renderPreview(
       continue;
     }
     const video = x0.subarray(0, g.videoSize);
-    const frames = options.mode === "linear" || input.coarse
+    const frames = options.mode === "linear"
       ? await linearFrames(video, g, manifest, options)
       : await encodeFrames(await backend.previewFrames(video, g), options);
     deliver({ kind: "video", step, sigma, frames, format: options.format });

@@ -17,12 +17,6 @@ export interface PreviewRequest {
   geometry: ClipGeometry;
   step: number;
   sigma: number;
-  /**
-   * Frames from the pack's linear latent->RGB map instead of its preview decoder: a
-   * job's first preview, the one a watcher waits on an empty screen for. Measured: 24
-   * decoded frames took ~30 ms to render (decoder, RGB, 24 JPEGs), the map's ~10 ms.
-   */
-  coarse?: boolean;
 }
 
 /**

@@ -40,9 +40,9 @@ export interface LoopDeps {
 }
 
 /**
- * The longest the loop waits for a job's first preview (see #firstPreview): its coarse
- * frames and its sound take ~15 ms on the default pack with this 2-core machine, so a
- * busy or stuck renderer costs each job at most this, once.
+ * The longest the loop waits for a job's first preview (see #firstPreview): its frames
+ * and its sound take ~3 ms each on the default pack with this 2-core machine, so a busy
+ * or stuck renderer costs each job at most this, once.
  */
 const FIRST_PREVIEW_WAIT_MS = 50;
 
@@ -317,7 +317,6 @@ export class StepLoop {
         geometry: job.geometry,
         step: job.step,
         sigma,
-        coarse: isFirstPreview(job),
       });
     }
   }
