@@ -165,6 +165,8 @@ export interface ServerProcess {
   kill(signal: Deno.Signal): Promise<Deno.CommandStatus>;
   /** SIGTERM, wait, and remove the data dir unless the caller chose it. */
   stop(): Promise<void>;
+  /** Everything it wrote to stderr, once it exits; "" unless spawned with `stderr: "piped"`. */
+  stderr: Promise<string>;
 }
 
 /**
@@ -187,13 +189,17 @@ export function serverCommand(
 /**
  * Runs server/main.ts with the real Deno binary (not an npx wrapper, so the
  * signal reaches it) on a free port and a temp data dir; resolves at its ready line.
+ * With `stderr: "piped"` its stderr is collected (`ServerProcess.stderr`) instead of shown.
  */
 export async function spawnServer(
   env: Record<string, string> = {},
-  options: { dataDir?: string } = {},
+  options: { dataDir?: string; stderr?: "inherit" | "piped" } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "emerge_proc_" });
-  const child = serverCommand(env, dataDir, "inherit").spawn();
+  const child = serverCommand(env, dataDir, options.stderr ?? "inherit").spawn();
+  const stderr = options.stderr === "piped"
+    ? new Response(child.stderr).text()
+    : Promise.resolve("");
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
   while (!/http:\/\/\S+/.test(text)) {
@@ -223,6 +229,7 @@ export async function spawnServer(
     ready: text.trim(),
     pid: child.pid,
     kill,
+    stderr,
     async stop() {
       await kill("SIGTERM");
       if (!options.dataDir) await Deno.remove(dataDir, { recursive: true });

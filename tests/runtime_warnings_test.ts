@@ -6,23 +6,11 @@
  * (`"unstable": ["no-legacy-abort"]`), where the signal aborts only when a request fails.
  */
 import assert from "node:assert/strict";
-import { serverCommand } from "./_server.ts";
+import { spawnServer } from "./_server.ts";
 
 Deno.test("a running job deleted over REST leaves the server's stderr clean", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "emerge_warn_" });
-  const child = serverCommand({}, dataDir, "piped").spawn();
-  const stderr = new Response(child.stderr).text();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/http:\/\/\S+/.test(text)) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error(`Server exited before it was ready: ${text}`);
-    text += value;
-  }
-  const drained = (async () => {
-    while (!(await lines.read()).done);
-  })();
-  const url = text.match(/http:\/\/[^\s)]+/)![0];
+  const server = await spawnServer({}, { stderr: "piped" });
+  const { url } = server;
   try {
     const created = await fetch(`${url}/v1/videos`, {
       method: "POST",
@@ -41,11 +29,8 @@ Deno.test("a running job deleted over REST leaves the server's stderr clean", as
     assert.equal((await deleted.json()).deleted, true);
     await new Promise((r) => setTimeout(r, 300)); // the warning came after the response
   } finally {
-    child.kill("SIGTERM");
-    await child.status;
-    await drained;
-    await Deno.remove(dataDir, { recursive: true });
+    await server.stop();
   }
-  const log = await stderr;
+  const log = await server.stderr;
   assert.ok(!/legacy behavior|warning/i.test(log), `stderr: ${log}`);
 });
