@@ -220,6 +220,24 @@ Deno.test("closing the engine during a final write leaves no files behind", asyn
   assert.deepEqual([...Deno.readDirSync(t.outDir)], []);
 });
 
+Deno.test("an audio decoder failing after the video's files began fails the job, leaves no files", async () => {
+  await using t = await fakeEngine({ audioDecode: 30 });
+  const decodeAudio = t.backend.decodeAudio.bind(t.backend);
+  t.backend.decodeAudio = (...args) =>
+    decodeAudio(...args).then(() => Promise.reject(new Error("out of memory")));
+  const handle = t.engine.generate(
+    t.engine.resolve({ prompt: "w", steps: 2, seed: 1, previewEvery: 0 }),
+    { id: "clip" },
+  );
+  await writing(t.outDir); // the H.264 encode is under way while the sound decodes
+  await assert.rejects(handle.result, (error: Error & { code?: string }) => {
+    assert.equal(error.code, "model_failed");
+    assert.match(error.message, /^Cannot decode clip: .*out of memory/);
+    return true;
+  });
+  assert.deepEqual([...Deno.readDirSync(t.outDir)], [], "the started files are gone");
+});
+
 Deno.test("guidance changes the result, separately for video and audio", async () => {
   await using t = await fakeEngine();
   const run = (video: number, audio: number) =>

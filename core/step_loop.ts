@@ -19,7 +19,7 @@ import { pickBatch } from "./batching.ts";
 import { EngineError, InternalError, ModelFailedError, wrapError } from "./errors.ts";
 import { guide } from "./guidance.ts";
 import type { Job } from "./job.ts";
-import { writeOutputs } from "./media/outputs.ts";
+import { beginOutputs } from "./media/outputs.ts";
 import type { Manifest } from "./pack/manifest.ts";
 import type { PreviewGate } from "./preview_gate.ts";
 import { type PreviewRenderer, PreviewScheduler } from "./preview_scheduler.ts";
@@ -342,8 +342,9 @@ export class StepLoop {
 
   /**
    * Final decode of jobs that took their last step in the same call (so they share a
-   * shape): one batched call per decoder, then each job's files. A job cancelled before
-   * the decoder calls is left out of them: it is never decoded.
+   * shape): one batched call per decoder, each job's files begun from its frames and
+   * finished with its sound. A job cancelled before the decoder calls is left out of
+   * them: it is never decoded.
    */
   async #finish(finished: Job[]): Promise<void> {
     // A cancel sent during the last step is read here, before any decoder runs.
@@ -357,32 +358,57 @@ export class StepLoop {
       video.set(job.x.subarray(0, g.videoSize), r * g.videoSize);
       audio.set(job.x.subarray(g.videoSize), r * g.audioSize);
     });
-    let frames: Float32Array, waveforms: Float32Array;
+    // One decoder after the other: onnxruntime-node runs a session on this thread, so
+    // the two never overlapped, and started together the audio decoder's timer also ran
+    // through the whole video decode. The video first, with every core: its files start
+    // (the H.264 encode, the poster, the sprite sheet) on the core the audio decoder
+    // leaves free.
+    let frames: Float32Array;
     try {
-      // One after the other: onnxruntime-node runs a session on this thread, so the two
-      // never overlapped, and started together the audio decoder's timer also ran
-      // through the whole video decode (~35 ms of model time counted twice a job).
       frames = await backend.decodeVideo(video, rows, g, { allCores: this.#allCores });
-      waveforms = await backend.decodeAudio(audio, rows, g);
     } catch (error) {
-      const failure = modelError("Cannot decode clip")(error);
-      for (const job of jobs) if (!this.#checkCancel(job)) job.fail(failure);
+      this.#failUnlessCancelled(jobs, modelError("Cannot decode clip")(error));
       return;
     }
-    const frameSize = frames.length / rows, sampleCount = waveforms.length / rows;
-    await Promise.all(jobs.map(async (job, r) => {
-      if (this.#checkCancel(job)) return;
+    const frameSize = frames.length / rows;
+    const writers = await Promise.all(jobs.map(async (job, r) => {
+      if (this.#checkCancel(job)) return null;
       try {
-        const outputs = await writeOutputs(job.outDir, job.id, {
+        return await beginOutputs(job.outDir, job.id, {
           frames: frames.subarray(r * frameSize, (r + 1) * frameSize),
-          waveform: waveforms.subarray(r * sampleCount, (r + 1) * sampleCount),
           geometry: g,
         }, { signal: job.stopSignal });
+      } catch (error) {
+        this.#failUnlessCancelled([job], modelError("Cannot finish job")(error));
+        return null;
+      }
+    }));
+    let waveforms: Float32Array;
+    try {
+      waveforms = await backend.decodeAudio(audio, rows, g);
+    } catch (error) {
+      await Promise.all(writers.map((writer) => writer?.abort()));
+      this.#failUnlessCancelled(jobs, modelError("Cannot decode clip")(error));
+      return;
+    }
+    const sampleCount = waveforms.length / rows;
+    await Promise.all(jobs.map(async (job, r) => {
+      // A job stopped since its files began still calls finish, which removes them.
+      const writer = writers[r];
+      if (!writer) return;
+      try {
+        const outputs = await writer.finish(
+          waveforms.subarray(r * sampleCount, (r + 1) * sampleCount),
+        );
         if (!this.#checkCancel(job)) job.done(outputs);
       } catch (error) {
         // A cancel during the write removed the files; the job already ended "cancelled".
-        if (!this.#checkCancel(job)) job.fail(modelError("Cannot finish job")(error));
+        this.#failUnlessCancelled([job], modelError("Cannot finish job")(error));
       }
     }));
+  }
+
+  #failUnlessCancelled(jobs: Job[], failure: EngineError): void {
+    for (const job of jobs) if (!this.#checkCancel(job)) job.fail(failure);
   }
 }

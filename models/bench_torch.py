@@ -40,7 +40,9 @@ def write_outputs(frames: torch.Tensor, waveform: torch.Tensor, fps: int, sample
                   folder: str) -> None:
     """Writes one decoded clip as `folder`/clip.wav and then `folder`/clip.mp4, mirroring
     core/media/wav.ts (encodeWav), core/media/frames.ts (toRgb8) and core/media/ffmpeg.ts
-    (encodeMp4) so that both sides of the bench do the same output work.
+    (the same H.264 and AAC settings) so that both sides of the bench do the same output
+    work. Here in one ffmpeg after both decoders, the plain way; Emerge splits it so the
+    H.264 encode runs beside its audio decoder (core/media/outputs.ts).
 
     frames: [T, H, W, 3] float in [0, 1]; waveform: [S] float in [-1, 1] (mono).
     """
@@ -56,7 +58,7 @@ def write_outputs(frames: torch.Tensor, waveform: torch.Tensor, fps: int, sample
         out.setsampwidth(2)
         out.setframerate(sample_rate)
         out.writeframes(pcm.tobytes())
-    # encodeMp4: same arguments, same integer nearest-neighbour upscale (videoScale).
+    # encodeH264 + encodeAac's settings, the same integer nearest-neighbour upscale (videoScale).
     scale = max(1, math.ceil(256 / min(w, h)))
     args = [ffmpeg, *"-hide_banner -loglevel error -y -f rawvideo -pix_fmt rgb24".split(),
             "-s", f"{w}x{h}", "-framerate", str(fps), "-i", "pipe:0", "-i", wav_path,

@@ -26,6 +26,7 @@
  * than one column, a frame width that is a whole number of MCU columns. Returns null
  * when the image is anything else, so the caller encodes frame by frame.
  */
+import { concat } from "./bytes.ts";
 
 interface HuffmanTable {
   /** Decoding: for code length l (1-16), the first code, the count, the index of its first symbol. */
@@ -475,14 +476,4 @@ class BitWriter {
     this.#bytes[this.#length++] = byte;
     if (byte === 0xff) this.#bytes[this.#length++] = 0; // stuffing: 0xFF in data is 0xFF00
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

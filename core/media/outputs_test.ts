@@ -3,7 +3,7 @@ import { parseManifest } from "../pack/manifest.ts";
 import { clipGeometry } from "../geometry.ts";
 import { fixtureManifest } from "../_testing/fixture_manifest.ts";
 import { hasFfprobe, probe } from "../_testing/ffprobe.ts";
-import { writeOutputs } from "./outputs.ts";
+import { beginOutputs, writeOutputs } from "./outputs.ts";
 
 const ffprobe = await hasFfprobe();
 
@@ -40,13 +40,19 @@ Deno.test({
   },
 });
 
+/** A 2 s 64x64 clip of repeating levels and a loud tone. */
+function patternedClip() {
+  const g = clipGeometry(parseManifest(fixtureManifest()), 64, 64, 2);
+  const frames = new Float32Array(g.frames * 64 * 64 * 3).map((_, i) => (i % 7) / 7);
+  const waveform = new Float32Array(g.samples).map((_, i) => Math.sin(i / 5));
+  return { g, frames, waveform };
+}
+
 Deno.test({
   name: "writeOutputs aborted at any moment leaves no file, temporary or final",
   ignore: !ffprobe,
   fn: async () => {
-    const g = clipGeometry(parseManifest(fixtureManifest()), 64, 64, 2);
-    const frames = new Float32Array(g.frames * 64 * 64 * 3).map((_, i) => (i % 7) / 7);
-    const waveform = new Float32Array(g.samples).map((_, i) => Math.sin(i / 5));
+    const { g, frames, waveform } = patternedClip();
     const dir = await Deno.makeTempDir();
     let aborted = 0;
     try {
@@ -71,6 +77,41 @@ Deno.test({
         for (const name of names) await Deno.remove(`${dir}/${name}`);
       }
       assert.ok(aborted >= 2, `${aborted} writes were aborted`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "beginOutputs: a clip whose sound never comes, or that is cancelled before it, leaves nothing",
+  ignore: !ffprobe,
+  fn: async () => {
+    const { g, frames, waveform } = patternedClip();
+    const dir = await Deno.makeTempDir();
+    try {
+      // The audio decoder failed: the H.264 encode under way is stopped, its files go.
+      const writer = await beginOutputs(dir, "failed", { frames, geometry: g });
+      assert.ok([...Deno.readDirSync(dir)].length > 0, "the video's files were started");
+      await writer.abort();
+      assert.deepEqual([...Deno.readDirSync(dir)], [], "abort removed them");
+
+      // Cancelled while the audio decoder ran: finish throws the abort, leaves nothing.
+      const controller = new AbortController();
+      const cancelled = await beginOutputs(dir, "cancelled", { frames, geometry: g }, {
+        signal: controller.signal,
+      });
+      controller.abort();
+      await assert.rejects(cancelled.finish(waveform), { name: "AbortError" });
+      assert.deepEqual([...Deno.readDirSync(dir)], []);
+
+      // The happy path, in two stages, as the step loop calls it.
+      const done = await beginOutputs(dir, "done", { frames, geometry: g });
+      const out = await done.finish(waveform);
+      assert.deepEqual((await probe(out.video))?.codecs, ["aac", "h264"]);
+      const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+      assert.deepEqual(names, ["done.jpg", "done.mp4", "done.sprite.jpg", "done.wav"]);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

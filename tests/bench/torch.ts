@@ -5,7 +5,8 @@
  * `torch wall seconds / Emerge wall seconds`. Torch gets its best thread setting.
  *
  * Both sides deliver the clip as files inside the timed run: the 16-bit PCM WAV, then
- * the MP4 that the same ffmpeg binary (findFfmpeg) encodes with encodeMp4's arguments.
+ * the MP4 that the same ffmpeg binary (findFfmpeg) encodes with the engine's settings, in
+ * one process after both decoders (Emerge runs its H.264 encode beside the audio decoder).
  * Emerge also writes a poster and a sprite-sheet JPEG, which the baseline does not: that
  * favours torch. Without an ffmpeg the baseline stops at the decoded tensors.
  */
