@@ -3,6 +3,7 @@ import { parseManifest } from "../pack/manifest.ts";
 import { clipGeometry } from "../geometry.ts";
 import { fixtureManifest } from "../_testing/fixture_manifest.ts";
 import { hasFfprobe, probe } from "../_testing/ffprobe.ts";
+import { findFfmpeg } from "./ffmpeg.ts";
 import { beginOutputs, writeOutputs } from "./outputs.ts";
 
 const ffprobe = await hasFfprobe();
@@ -112,6 +113,39 @@ Deno.test({
       assert.deepEqual((await probe(out.video))?.codecs, ["aac", "h264"]);
       const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
       assert.deepEqual(names, ["done.jpg", "done.mp4", "done.sprite.jpg", "done.wav"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "the MP4's sound decodes to the clip's waveform, in time and within 25 dB SNR",
+  ignore: !ffprobe,
+  fn: async () => {
+    const g = clipGeometry(parseManifest(fixtureManifest()), 64, 64, 2);
+    const frames = new Float32Array(g.frames * 64 * 64 * 3).fill(0.5);
+    const waveform = Float32Array.from({ length: g.samples }, (_, i) => {
+      const t = i / g.sampleRate;
+      return 0.3 * Math.sin(2 * Math.PI * 440 * t) + 0.1 * Math.sin(2 * Math.PI * 97 * t);
+    });
+    const dir = await Deno.makeTempDir();
+    try {
+      const out = await writeOutputs(dir, "tone", { frames, waveform, geometry: g });
+      const { stdout } = await new Deno.Command((await findFfmpeg())!, {
+        args: ["-v", "error", "-i", out.video, "-f", "f32le", "-ar", String(g.sampleRate), "-"],
+        stdout: "piped",
+      }).output();
+      const decoded = new Float32Array(stdout.buffer, 0, stdout.length / 4);
+      assert.ok(decoded.length >= g.samples, `${decoded.length} samples decoded`);
+      let signal = 0, noise = 0;
+      for (let i = 0; i < g.samples; i++) {
+        signal += waveform[i]! ** 2;
+        noise += (waveform[i]! - decoded[i]!) ** 2;
+      }
+      // Off by the encoder's priming (1024 samples), this reads about 0 dB.
+      const snr = 10 * Math.log10(signal / noise);
+      assert.ok(snr > 25, `SNR ${snr.toFixed(1)} dB`);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
