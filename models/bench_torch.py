@@ -63,7 +63,7 @@ def write_outputs(frames: torch.Tensor, waveform: torch.Tensor, fps: int, sample
     args = [ffmpeg, *"-hide_banner -loglevel error -y -f rawvideo -pix_fmt rgb24".split(),
             "-s", f"{w}x{h}", "-framerate", str(fps), "-i", "pipe:0", "-i", wav_path,
             "-vf", f"scale=iw*{scale}:ih*{scale}:flags=neighbor",
-            *"-c:v libx264 -preset ultrafast -crf 20 -pix_fmt yuv420p".split(),
+            *"-c:v libx264 -preset ultrafast -crf 23 -pix_fmt yuv420p".split(),
             *"-c:a aac -aac_coder fast -b:a 44k".split(),
             "-movflags", "+faststart", "-f", "mp4", mp4_path]
     run = subprocess.run(args, input=rgb.tobytes(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

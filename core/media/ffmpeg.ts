@@ -99,7 +99,9 @@ export async function encodeH264(
     ...["-framerate", String(video.fps), "-i", framesPath],
     ...["-vf", `scale=iw*${scale}:ih*${scale}:flags=neighbor`],
     // ultrafast: 2x quicker than veryfast here, and flat synthetic frames barely grow.
-    ...`-c:v libx264 -preset ultrafast -crf 20 -pix_fmt yuv420p -threads 1`.split(" "),
+    // CRF 23 (x264's default), not 20: on a generated clip 42.9 against 44.2 dB PSNR,
+    // alike to the eye, a third smaller (41 against 60 KB) and 4 of 19 ms quicker.
+    ...`-c:v libx264 -preset ultrafast -crf 23 -pix_fmt yuv420p -threads 1`.split(" "),
     ...["-f", "mp4", outPath],
   ], signal);
 }
