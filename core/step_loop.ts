@@ -360,9 +360,8 @@ export class StepLoop {
     });
     // One decoder after the other: onnxruntime-node runs a session on this thread, so
     // the two never overlapped, and started together the audio decoder's timer also ran
-    // through the whole video decode. The video first, with every core: its files start
-    // (the H.264 encode, the poster, the sprite sheet) on the core the audio decoder
-    // leaves free.
+    // through the whole video decode. The video first, with every core: its H.264 encode
+    // then runs on the core the audio decoder leaves free.
     let frames: Float32Array;
     try {
       frames = await backend.decodeVideo(video, rows, g, { allCores: this.#allCores });

@@ -1,10 +1,10 @@
 /**
- * MP4 encoding through ffmpeg, in two processes so that the video's share runs beside
- * the audio decoder: raw RGB frames to H.264 (yuv420p, what every browser plays) as
- * soon as the frames are decoded (`encodeH264`), then that video muxed with the sound
- * encoded to AAC (`muxMp4`). Both read and write files, not pipes: a pipe from this
- * process moves only while its event loop turns, and onnxruntime holds the loop's
- * thread through a decoder call.
+ * The MP4's two tracks, each made by an ffmpeg of its own so that the video's runs
+ * beside the audio decoder: raw RGB frames to H.264 (yuv420p, what every browser plays)
+ * as soon as the frames are decoded (`encodeH264`), the sound to AAC once it is
+ * (`encodeAac`); mp4_merge.ts joins them. Both read and write files, not pipes: a pipe
+ * from this process moves only while its event loop turns, and onnxruntime holds the
+ * loop's thread through a decoder call.
  *
  * The binary: `$EMERGE_FFMPEG` if set, else the static build that npm's
  * @ffmpeg-installer/linux-x64 ships, else `ffmpeg` on PATH. The static build goes

@@ -4,10 +4,11 @@
  * written atomically.
  *
  * In two stages, so that the video's share runs while the sound is decoded:
- * `beginOutputs` takes the decoded frames and starts the H.264 encode, the poster and
- * the sprite sheet; `finish` takes the waveform, writes the WAV and muxes the MP4 with
- * its AAC. In one ffmpeg after both decoders, the MP4 took ~25 of the ~35 ms that the
- * files added to every job's `done`, with one of the two cores idle.
+ * `beginOutputs` takes the decoded frames and starts the H.264 encode (an ffmpeg of its
+ * own); `finish` takes the waveform, starts the AAC encode (another), writes the WAV,
+ * the poster and the sprite sheet, and joins the two tracks into the MP4 (mp4_merge.ts).
+ * In one ffmpeg after both decoders, x264 and AAC ran one after the other while the
+ * second core idled: ~35 ms of a 2 s clip on the path to every job's `done`, now ~20.
  */
 import { join, resolve } from "node:path";
 import { OutputFailedError, wrapError } from "../errors.ts";
