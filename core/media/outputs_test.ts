@@ -151,3 +151,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "an encoder that fails fails the write with output_failed, ffmpeg's words, and no files",
+  ignore: !ffprobe,
+  fn: async () => {
+    // 63x63 upscaled 5x is 315 pixels: odd, which x264's yuv420p refuses.
+    const g = {
+      ...clipGeometry(parseManifest(fixtureManifest()), 64, 64, 2),
+      width: 63,
+      height: 63,
+    };
+    const frames = new Float32Array(g.frames * 63 * 63 * 3).fill(0.5);
+    const waveform = new Float32Array(g.samples);
+    const dir = await Deno.makeTempDir();
+    try {
+      await assert.rejects(
+        writeOutputs(dir, "odd", { frames, waveform, geometry: g }),
+        (error: Error & { code?: string }) => {
+          assert.equal(error.code, "output_failed");
+          assert.match(
+            error.message,
+            /^Cannot encode MP4: ffmpeg exited with code \d+ \(.*width not divisible by 2/,
+          );
+          return true;
+        },
+      );
+      assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing left, temporary or final");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
