@@ -68,7 +68,8 @@ async function timeOne(over: Partial<GenerationRequest> = {}) {
     .filter((name) => name.startsWith("preview:"))
     .reduce((sum, name) => sum + spent(name), 0);
   const denoiseMs = spent("denoiser") + spent("text_encoder");
-  return { wall, lastStep, modelMs, mainMs: modelMs - workerMs, denoiseMs, previews };
+  const decodeMs = spent("video_decoder") + spent("audio_decoder");
+  return { wall, lastStep, modelMs, mainMs: modelMs - workerMs, denoiseMs, decodeMs, previews };
 }
 
 /** `n` jobs at once, previews off; wall until all are done. */
@@ -156,6 +157,13 @@ console.log(
       median(off.map((t) => t.lastStep)),
       median(off.map((t) => t.denoiseMs)),
       loopOverhead,
+      "",
+    ],
+    [
+      "final phase only (previews off, last step to done / decoders)",
+      median(off.map((t) => t.wall - t.lastStep)),
+      median(off.map((t) => t.decodeMs)),
+      median(off.map((t) => (t.wall - t.lastStep) / t.decodeMs)),
       "",
     ],
   ]),
