@@ -10,6 +10,7 @@
 /// <reference lib="deno.worker" />
 import type { FromWorker, ToWorker } from "./_preview_protocol.ts";
 import { loadPack } from "./pack/load.ts";
+import { previewSoundDecoder } from "./pack/manifest.ts";
 import { OnnxBackend } from "./pack/onnx_backend.ts";
 import { type PreviewOptions, type PreviewPart, renderPreview } from "./preview.ts";
 import type { Preview } from "./types.ts";
@@ -30,9 +31,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         // Linear frames need no model at all.
         components: (manifest) =>
           part === "audio"
-            ? [
-              manifest.components.audio_preview_decoder ? "audio_preview_decoder" : "audio_decoder",
-            ]
+            ? [previewSoundDecoder(manifest)]
             : options.mode === "linear"
             ? []
             : ["preview_decoder"],

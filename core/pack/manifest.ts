@@ -152,6 +152,13 @@ export type Manifest = z.infer<typeof manifestSchema>;
 /** One component's I/O description. */
 export type ComponentSpec = z.infer<typeof component>;
 
+/** Where a pack's preview sound comes from: its audio preview decoder, else its audio decoder. */
+export function previewSoundDecoder(
+  manifest: Manifest,
+): "audio_preview_decoder" | "audio_decoder" {
+  return manifest.components.audio_preview_decoder ? "audio_preview_decoder" : "audio_decoder";
+}
+
 /**
  * Validates parsed JSON as a manifest; throws a PackInvalidError naming the first bad
  * field (and how many more there are).

@@ -18,7 +18,7 @@ import { StatsRecorder } from "../backend.ts";
 import { ModelFailedError, PackInvalidError } from "../errors.ts";
 import type { ClipGeometry } from "../geometry.ts";
 import { type Rgb8Frames, toRgb8 } from "../media/frames.ts";
-import type { ComponentName } from "./manifest.ts";
+import { type ComponentName, previewSoundDecoder } from "./manifest.ts";
 import type { DenoiseLane } from "./denoise_lane.ts";
 import type { Pack } from "./load.ts";
 import { joinVelocities, splitBatch } from "./split_batch.ts";
@@ -274,9 +274,7 @@ export class OnnxBackend implements Backend {
    * rate is its sample count over the clip's seconds, and must be a whole number.
    */
   async previewSound(latent: Float32Array, g: ClipGeometry): Promise<PreviewSound> {
-    const component = this.#pack.sessions.audio_preview_decoder
-      ? "audio_preview_decoder"
-      : "audio_decoder";
+    const component = previewSoundDecoder(this.#pack.manifest);
     const feeds = { latent: tensor(this.#pack, component, "latent", latent, [1, ...g.audio]) };
     const [waveform] = await this.#run(component, feeds, {
       waveform: [1, component === "audio_decoder" ? g.samples : -1],
