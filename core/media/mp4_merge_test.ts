@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { hasFfprobe, probe } from "../_testing/ffprobe.ts";
+import { tempDir } from "../_testing/temp_dir.ts";
 import { encodeAac, encodeH264, findFfmpeg } from "./ffmpeg.ts";
 import { mergeTracks } from "./mp4_merge.ts";
 
@@ -52,61 +53,53 @@ function topLevel(bytes: Uint8Array): { type: string; end: number }[] {
   return found;
 }
 
-/** Runs `check` on fresh tracks in a temp folder, then removes it. */
-async function withTracks(check: (dir: string, video: string, audio: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir();
-  try {
-    const { video, audio } = await tracks(dir);
-    await check(dir, video, audio);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test({
   name: "mergeTracks joins a video and an audio MP4: index first, both decode as they were",
   ignore: !ffprobe,
-  fn: () =>
-    withTracks(async (dir, video, audio) => {
-      const merged = mergeTracks(await Deno.readFile(video), await Deno.readFile(audio));
-      const out = join(dir, "merged.mp4");
-      await Deno.writeFile(out, merged);
-      assert.deepEqual(
-        topLevel(merged).map((b) => b.type),
-        ["ftyp", "moov", "mdat"],
-        "moov first: plays while loading",
-      );
-      const info = await probe(out);
-      assert.deepEqual(info?.codecs, ["aac", "h264"]);
-      assert.equal(info?.width, 256);
-      assert.ok(Math.abs(info!.duration - 2) < 0.1, `duration ${info?.duration}`);
-      // Sample for sample: offsets that missed by one byte would decode to garbage or fail.
-      assert.deepEqual(await decoded(out, "v"), await decoded(video, "v"));
-      assert.deepEqual(await decoded(out, "a"), await decoded(audio, "a"));
-      // The AAC's priming is kept: 2 s of sound, not 2 s plus the encoder's delay.
-      assert.equal((await decoded(out, "a")).length / 4, (await decoded(audio, "a")).length / 4);
-    }),
+  fn: async () => {
+    await using temp = await tempDir();
+    const dir = temp.path;
+    const { video, audio } = await tracks(dir);
+    const merged = mergeTracks(await Deno.readFile(video), await Deno.readFile(audio));
+    const out = join(dir, "merged.mp4");
+    await Deno.writeFile(out, merged);
+    assert.deepEqual(
+      topLevel(merged).map((b) => b.type),
+      ["ftyp", "moov", "mdat"],
+      "moov first: plays while loading",
+    );
+    const info = await probe(out);
+    assert.deepEqual(info?.codecs, ["aac", "h264"]);
+    assert.equal(info?.width, 256);
+    assert.ok(Math.abs(info!.duration - 2) < 0.1, `duration ${info?.duration}`);
+    // Sample for sample: offsets that missed by one byte would decode to garbage or fail.
+    assert.deepEqual(await decoded(out, "v"), await decoded(video, "v"));
+    assert.deepEqual(await decoded(out, "a"), await decoded(audio, "a"));
+    // The AAC's priming is kept: 2 s of sound, not 2 s plus the encoder's delay.
+    assert.equal((await decoded(out, "a")).length / 4, (await decoded(audio, "a")).length / 4);
+  },
 });
 
 Deno.test({
   name: "mergeTracks refuses what is not a single-track MP4, with output_failed",
   ignore: !ffprobe,
-  fn: () =>
-    withTracks(async (_dir, video, audio) => {
-      const [v, a] = [await Deno.readFile(video), await Deno.readFile(audio)];
-      const mdatEnd = topLevel(v).find((b) => b.type === "mdat")!.end;
-      const cases: [string, () => unknown, RegExp][] = [
-        ["not an MP4", () => mergeTracks(new TextEncoder().encode("hello, world"), a), /box/],
-        ["cut short", () => mergeTracks(v.subarray(0, v.length - 100), a), /box/],
-        ["no moov", () => mergeTracks(v.subarray(0, mdatEnd), a), /"moov"/],
-      ];
-      for (const [what, merge, message] of cases) {
-        assert.throws(merge, (error: Error & { code?: string }) => {
-          assert.equal(error.code, "output_failed", what);
-          assert.match(error.message, /^Cannot merge MP4 tracks: /, what);
-          assert.match(error.message, message, what);
-          return true;
-        });
-      }
-    }),
+  fn: async () => {
+    await using temp = await tempDir();
+    const { video, audio } = await tracks(temp.path);
+    const [v, a] = [await Deno.readFile(video), await Deno.readFile(audio)];
+    const mdatEnd = topLevel(v).find((b) => b.type === "mdat")!.end;
+    const cases: [string, () => unknown, RegExp][] = [
+      ["not an MP4", () => mergeTracks(new TextEncoder().encode("hello, world"), a), /box/],
+      ["cut short", () => mergeTracks(v.subarray(0, v.length - 100), a), /box/],
+      ["no moov", () => mergeTracks(v.subarray(0, mdatEnd), a), /"moov"/],
+    ];
+    for (const [what, merge, message] of cases) {
+      assert.throws(merge, (error: Error & { code?: string }) => {
+        assert.equal(error.code, "output_failed", what);
+        assert.match(error.message, /^Cannot merge MP4 tracks: /, what);
+        assert.match(error.message, message, what);
+        return true;
+      });
+    }
+  },
 });
